@@ -1,0 +1,239 @@
+"""A thin synchronous qBittorrent client over qbittorrent-api, run from an executor.
+
+qbittorrent-api is synchronous and version-aware (it picks `torrents/stop` or `torrents/pause`
+for 5.x or 4.x and logs in again when a session expires). This wrapper owns the incremental
+`sync/maindata` state and maps the library's exceptions onto a few of our own, so the Home
+Assistant side only ever sees `QbitAuthError`, `QbitConnectionError` and their kin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+import re
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import qbittorrentapi
+from requests import exceptions as requests_exceptions
+
+from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata
+
+DEFAULT_TIMEOUT: Final = (5.0, 30.0)
+_APP_VERSION = re.compile(r"^v?\d+\.\d+")
+_MAX_URL_LENGTH = 2048
+_WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
+
+
+class QbitError(Exception):
+    """Base class of the errors this client raises."""
+
+
+class QbitConnectionError(QbitError):
+    """The server could not be reached or answered with a server error."""
+
+
+class QbitSSLError(QbitConnectionError):
+    """The TLS handshake failed (for example a self-signed certificate with verification on)."""
+
+
+class QbitAuthError(QbitError):
+    """The server refused the credentials (or banned this client after too many failures)."""
+
+
+class QbitNotQbittorrentError(QbitError):
+    """Something answered, but it is not a qBittorrent WebUI."""
+
+
+class InvalidUrlError(ValueError):
+    """The URL cannot address a qBittorrent WebUI."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """Versions the server reports."""
+
+    app_version: str
+    webapi_version: str
+
+
+def normalize_url(url: str) -> str:
+    """Return the canonical form of a WebUI URL, used as the config entry's unique id.
+
+    A URL without a scheme is taken as http; the scheme and host are lower-cased, a default
+    port is made explicit and a trailing slash is dropped, so two spellings of one server match.
+    """
+    text = url.strip()
+    if not text or len(text) > _MAX_URL_LENGTH:
+        raise InvalidUrlError(url)
+    if "://" not in text:
+        text = f"http://{text}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as err:
+        raise InvalidUrlError(url) from err
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in {"http", "https"} or not host or parts.username or parts.query:
+        raise InvalidUrlError(url)
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+@contextmanager
+def _translate_errors() -> Iterator[None]:
+    """Map qbittorrent-api's exceptions onto ours."""
+    try:
+        yield
+    except qbittorrentapi.LoginFailed as err:
+        raise QbitAuthError("login refused") from err
+    except (qbittorrentapi.Unauthorized401Error, qbittorrentapi.Forbidden403Error) as err:
+        raise QbitAuthError("not authorised") from err
+    except qbittorrentapi.HTTP4XXError as err:
+        # A 404 or 405 on the WebAPI's own paths means this is some other web server.
+        raise QbitNotQbittorrentError(type(err).__name__) from err
+    except qbittorrentapi.APIConnectionError as err:
+        if isinstance(err.__context__, requests_exceptions.SSLError):
+            raise QbitSSLError("TLS handshake failed") from err
+        raise QbitConnectionError(_describe(err)) from err
+    except qbittorrentapi.APIError as err:
+        # The reply could not be parsed: not the JSON a qBittorrent sends.
+        raise QbitNotQbittorrentError("unexpected reply") from err
+
+
+def _describe(err: Exception) -> str:
+    """Describe the failure briefly, without the URL or body the library puts in messages."""
+    context = err.__context__
+    if isinstance(context, requests_exceptions.Timeout):
+        return "timeout"
+    if isinstance(context, requests_exceptions.ConnectionError):
+        return "connection failed"
+    if isinstance(err, qbittorrentapi.HTTP5XXError):
+        return f"server error {err.http_status_code}"
+    return type(err).__name__
+
+
+class QbittorrentClient:
+    """One qBittorrent server: validation, incremental polling and the merged model.
+
+    Not thread-safe on its own; the coordinator runs one call at a time in the executor.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        *,
+        verify_ssl: bool = True,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Prepare a client; nothing is sent until the first call."""
+        self.url = normalize_url(url)
+        self._api = qbittorrentapi.Client(
+            host=self.url,
+            username=username or None,
+            password=password or None,
+            VERIFY_WEBUI_CERTIFICATE=verify_ssl,
+            FORCE_SCHEME_FROM_HOST=True,
+            # `verify` per request too: requests lets REQUESTS_CA_BUNDLE in the environment
+            # override a session-wide verify=False.
+            REQUESTS_ARGS={"timeout": timeout, "verify": verify_ssl},
+            SIMPLE_RESPONSES=True,
+            DISABLE_LOGGING_DEBUG_OUTPUT=True,
+        )
+        self._maindata: Maindata | None = None
+        self._info: ServerInfo | None = None
+        self.full_syncs = 0
+        self.incremental_syncs = 0
+
+    @property
+    def api(self) -> qbittorrentapi.Client:
+        """The underlying qbittorrent-api client, for actions."""
+        return self._api
+
+    @property
+    def maindata(self) -> Maindata | None:
+        """The merged model, or None before the first poll and after an error."""
+        return self._maindata
+
+    def validate(self) -> ServerInfo:
+        """Log in and read the versions; raise the matching `QbitError` when that fails."""
+        try:
+            with _translate_errors():
+                self._api.auth_log_in()
+        except QbitAuthError:
+            self._raise_if_not_qbittorrent()
+            raise
+        return self._read_info()
+
+    def _raise_if_not_qbittorrent(self) -> None:
+        """After a refused login, tell a real qBittorrent from a page that merely answered."""
+        try:
+            with _translate_errors():
+                reply = self._api.app_version()
+        except QbitNotQbittorrentError:
+            raise
+        except QbitError:
+            return  # a real qBittorrent refuses the version to a stranger
+        if not isinstance(reply, str) or not _APP_VERSION.match(reply):
+            raise QbitNotQbittorrentError("no qBittorrent version")
+
+    def _read_info(self) -> ServerInfo:
+        with _translate_errors():
+            app_version = self._api.app_version()
+            webapi_version = self._api.app_web_api_version()
+        if not (
+            isinstance(app_version, str)
+            and isinstance(webapi_version, str)
+            and _APP_VERSION.match(app_version)
+            and _WEBAPI_VERSION.match(webapi_version)
+        ):
+            raise QbitNotQbittorrentError("no qBittorrent version")
+        self._info = ServerInfo(app_version=app_version, webapi_version=webapi_version)
+        return self._info
+
+    def sync(self) -> QbitSnapshot:
+        """Poll once: ask only for what changed since the last reply and merge it.
+
+        After any error the next poll starts over with a full `rid=0` reply, since a reply
+        may have been lost and the server's idea of our `rid` can no longer be trusted.
+        """
+        try:
+            info = self._info or self._read_info()
+            previous = self._maindata
+            with _translate_errors():
+                reply: Any = self._api.sync_maindata(rid=previous.rid if previous else 0)
+            if not isinstance(reply, dict) or "rid" not in reply:
+                raise QbitNotQbittorrentError("unexpected sync reply")
+        except QbitError:
+            self.reset()
+            raise
+        full_update = previous is None or bool(reply.get("full_update"))
+        if full_update:
+            self.full_syncs += 1
+        else:
+            self.incremental_syncs += 1
+        self._maindata = merge_maindata(previous, reply)
+        return build_snapshot(
+            self._maindata,
+            app_version=info.app_version,
+            webapi_version=info.webapi_version,
+            full_update=full_update,
+        )
+
+    def reset(self) -> None:
+        """Forget the model and versions; the next poll is a full resync."""
+        self._maindata = None
+        self._info = None
+
+    def close(self) -> None:
+        """Drop the HTTP session without a logout round trip (the server may be gone).
+
+        qBittorrent expires idle sessions by itself, so skipping the logout leaks nothing.
+        """
+        self._api._trigger_session_initialization()  # noqa: SLF001

@@ -1,0 +1,1 @@
+"""Decision logic for qbitrr: pure Python, no Home Assistant imports."""

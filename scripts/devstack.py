@@ -1,0 +1,781 @@
+# Copyright (C) 2026 qbitrr contributors. SPDX-License-Identifier: MIT
+"""Orchestrate the dev stack behind ``scripts/develop`` (runs as ``python -m scripts.devstack``).
+
+Starts, on 127.0.0.1 only: qBittorrent 4.5 and 5.x with demo torrents, and a real Home Assistant
+with this repository's ``custom_components/qbitrr``; onboards Home Assistant over its REST API,
+adds both servers as ``qbitrr`` config entries through the config flow, prints the logins and
+waits for Ctrl-C. ``--check`` verifies the entries load and provide entities, then stops.
+
+Everything lives in ``dev-instance/`` (or ``$QBITRR_DEV_DIR``) and is reused by the next run:
+profiles, torrents, passwords, the Home Assistant user and its config entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+import fcntl
+import json
+import os
+from pathlib import Path
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from typing import IO, TYPE_CHECKING, Any, Self, cast
+
+import aiohttp
+
+from tests.support.qbittorrent_server import QbittorrentServer, add_magnets, free_port, port_is_free
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = "qbitrr"
+HOST = "127.0.0.1"
+HA_DEFAULT_PORT = 8123
+QBT_DEFAULT_PORTS = {4: 8081, 5: 8082}
+QBT_LABELS = {4: "qBittorrent 4.5", 5: "qBittorrent 5.x"}
+HA_USER = "dev"
+HA_NAME = "Developer"
+QBT_USER = "admin"
+HA_START_TIMEOUT = 180.0
+ENTRY_TIMEOUT = 60.0
+HASS_RESTART_EXIT_CODE = 100  # "Restart" in the UI: hass exits with 100 and expects a supervisor
+
+# Demo torrents per server: (category, count, tags, paused, display-name prefix).
+DEMO_TORRENTS: tuple[tuple[str, int, tuple[str, ...], bool, str], ...] = (
+    ("radarr", 3, (), False, "Demo.Movie.2024.1080p.WEB-DL"),
+    ("radarr", 1, ("4k", "upgrade"), False, "Demo.Movie.2023.2160p.UHD.BluRay"),
+    ("radarr", 1, (), True, "Demo.Movie.2022.720p.BluRay"),
+    ("sonarr", 2, ("anime",), False, "Demo.Show.S01E01.1080p.WEB"),
+    ("sonarr", 1, (), False, "Demo.Show.S02E05.720p.HDTV"),
+    ("sonarr", 2, (), True, "Demo.Show.S03.COMPLETE.1080p"),
+)
+
+
+class StackError(RuntimeError):
+    """A step of the stack failed; the message says which and why."""
+
+
+def log(message: str) -> None:
+    """Progress line in the same style as scripts/_lib.sh."""
+    print(f"\033[1;34m==>\033[0m {message}", file=sys.stderr, flush=True)
+
+
+# --- persistent state ----------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """What a later run must reuse; stored in ``<dev dir>/state.json`` (mode 600)."""
+
+    qbt_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    ha_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    ha_token: str = ""
+    ports: dict[str, int] = field(default_factory=dict)
+    # server key ("qbt4"/"qbt5") -> {"url": ..., "entry_id": ...} of the entries this script made
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        """Read the state, or start a new one."""
+        if not path.exists():
+            return cls()
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            qbt_password=str(raw["qbt_password"]),
+            ha_password=str(raw["ha_password"]),
+            ha_token=str(raw.get("ha_token", "")),
+            ports={str(k): int(v) for k, v in raw.get("ports", {}).items()},
+            entries={str(k): dict(v) for k, v in raw.get("entries", {}).items()},
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the state (secrets inside: owner-only)."""
+        _write_private(
+            path,
+            json.dumps(
+                {
+                    "qbt_password": self.qbt_password,
+                    "ha_password": self.ha_password,
+                    "ha_token": self.ha_token,
+                    "ports": self.ports,
+                    "entries": self.entries,
+                },
+                indent=2,
+            )
+            + "\n",
+        )
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
+
+
+def pick_port(preferred: list[int | None], taken: set[int]) -> int:
+    """Return the first preferred port that is free (and not already handed out), else any."""
+    for port in preferred:
+        if port is not None and port not in taken and port_is_free(port):
+            return port
+    while (candidate := free_port()) in taken:
+        pass
+    return candidate
+
+
+# --- pre-flight: packages the loaded integrations need -------------------------------------------
+
+
+def missing_requirements(configured: set[str]) -> tuple[list[str], list[str]]:
+    """Return the (essential, optional) requirements of hass's integrations that are missing.
+
+    hass runs with --skip-pip (it must not reach PyPI at run time), so whatever is missing here
+    makes those integrations fail. Essential: the frontend's and our manifest's requirements.
+    """
+    from homeassistant import bootstrap  # noqa: PLC0415 - slow import, only needed here
+    from homeassistant.util.package import is_installed  # noqa: PLC0415
+
+    components = Path(bootstrap.__file__).parent / "components"
+    ours = json.loads((ROOT / "custom_components" / DOMAIN / "manifest.json").read_text())
+    essential_reqs = set(ours.get("requirements", []))
+    wanted = set(bootstrap.DEFAULT_INTEGRATIONS) | bootstrap.CORE_INTEGRATIONS | configured
+    wanted |= set(ours.get("dependencies", []))
+    seen: set[str] = set()
+    requirements: dict[str, str] = {}
+    stack = list(wanted)
+    while stack:
+        domain = stack.pop()
+        if domain in seen:
+            continue
+        seen.add(domain)
+        manifest_path = components / domain / "manifest.json"
+        if not manifest_path.exists():
+            continue
+        manifest = json.loads(manifest_path.read_text())
+        for requirement in manifest.get("requirements", []):
+            requirements.setdefault(requirement, domain)
+        stack.extend(manifest.get("dependencies", []))
+        if domain == "frontend":
+            essential_reqs.update(manifest.get("requirements", []))
+    missing = sorted(r for r in set(requirements) | essential_reqs if not is_installed(r))
+    essential = [r for r in missing if r in essential_reqs]
+    optional = [r for r in missing if r not in essential_reqs]
+    return essential, optional
+
+
+# --- Home Assistant HTTP/websocket client ---------------------------------------------------------
+
+
+class HomeAssistantApi:
+    """The few REST and websocket calls the stack needs."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        """Talk to ``base_url`` (http://127.0.0.1:<port>)."""
+        self._session = session
+        self.base_url = base_url
+        self.token = ""
+
+    @property
+    def client_id(self) -> str:
+        """OAuth client id: our own base URL, so no redirect URI has to be fetched."""
+        return f"{self.base_url}/"
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def request(
+        self, method: str, path: str, *, json_body: object = None, ok: tuple[int, ...] = (200,)
+    ) -> Any:
+        """Send a request with the bearer token; return the JSON reply (or None when empty)."""
+        async with self._session.request(
+            method, f"{self.base_url}{path}", json=json_body, headers=self._headers()
+        ) as response:
+            text = await response.text()
+            if response.status not in ok:
+                raise StackError(f"{method} {path}: HTTP {response.status} {text[:300]}")
+            return json.loads(text) if text else None
+
+    async def status(self, path: str) -> int:
+        """HTTP status of an unauthenticated-or-token GET, or 0 when nothing answers."""
+        try:
+            async with self._session.get(
+                f"{self.base_url}{path}", headers=self._headers()
+            ) as response:
+                return response.status
+        except aiohttp.ClientError, TimeoutError:
+            return 0
+
+    async def exchange_code(self, code: str) -> str:
+        """Trade an authorization code for an access token."""
+        data = {"grant_type": "authorization_code", "code": code, "client_id": self.client_id}
+        async with self._session.post(f"{self.base_url}/auth/token", data=data) as response:
+            if response.status != 200:  # noqa: PLR2004
+                raise StackError(f"/auth/token: HTTP {response.status} {await response.text()}")
+            reply = await response.json()
+        return str(reply["access_token"])
+
+    async def login(self, username: str, password: str) -> str:
+        """Log in with the login flow (the way the frontend does) and return an access token."""
+        flow = await self.request(
+            "POST",
+            "/auth/login_flow",
+            json_body={
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": f"{self.base_url}/?auth_callback=1",
+            },
+        )
+        result = await self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            json_body={"username": username, "password": password, "client_id": self.client_id},
+        )
+        if result.get("type") != "create_entry":
+            raise StackError(f"Home Assistant login failed: {result.get('errors') or result}")
+        return await self.exchange_code(str(result["result"]))
+
+    async def websocket(self, *commands: dict[str, Any]) -> list[Any]:
+        """Run websocket commands in order and return their results."""
+        results: list[Any] = []
+        async with self._session.ws_connect(
+            f"{self.base_url.replace('http', 'ws', 1)}/api/websocket"
+        ) as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            reply = await ws.receive_json()
+            if reply.get("type") != "auth_ok":
+                raise StackError(f"websocket auth failed: {reply}")
+            for number, command in enumerate(commands, start=1):
+                await ws.send_json({"id": number, **command})
+                while (reply := await ws.receive_json()).get("id") != number:
+                    pass
+                if not reply.get("success"):
+                    raise StackError(f"websocket {command['type']}: {reply.get('error')}")
+                results.append(reply.get("result"))
+        return results
+
+
+# --- the stack ------------------------------------------------------------------------------------
+
+
+class DevStack:
+    """Both qBittorrent servers, hass, and the calls that wire them together."""
+
+    def __init__(self, dev_dir: Path, *, check: bool) -> None:
+        """Prepare paths; nothing starts yet."""
+        self.dev_dir = dev_dir
+        self.check = check
+        self.config_dir = dev_dir / "config"
+        self.state_path = dev_dir / "state.json"
+        self.pids_path = dev_dir / "run" / "pids"
+        self.state = State.load(self.state_path)
+        self.servers: dict[int, QbittorrentServer] = {}
+        self.hass: subprocess.Popen[bytes] | None = None
+        self.hass_port = 0
+        self._hass_log: IO[bytes] | None = None
+        self.timings: dict[str, float] = {}
+
+    @property
+    def ha_url(self) -> str:
+        """Home Assistant base URL."""
+        return f"http://{HOST}:{self.hass_port}"
+
+    # ports and processes
+
+    def choose_ports(self) -> None:
+        """Keep last run's ports (config entries point at them), else the defaults, else any."""
+        taken: set[int] = set()
+        for major in (4, 5):
+            key = f"qbt{major}"
+            port = pick_port([self.state.ports.get(key), QBT_DEFAULT_PORTS[major]], taken)
+            if self.state.ports.get(key) not in {None, port}:
+                log(f"port {self.state.ports[key]} is taken: {QBT_LABELS[major]} moves to {port}")
+            self.state.ports[key] = port
+            taken.add(port)
+        self.hass_port = pick_port([self.state.ports.get("hass"), HA_DEFAULT_PORT], taken)
+        self.state.ports["hass"] = self.hass_port
+
+    def record_pids(self) -> None:
+        """Write the children's pids so scripts/develop can still stop them if we die hard."""
+        lines = [f"{s.pid} qbittorrent-nox" for s in self.servers.values() if s.pid is not None]
+        if self.hass is not None and self.hass.poll() is None:
+            lines.append(f"{self.hass.pid} homeassistant")
+        self.pids_path.parent.mkdir(parents=True, exist_ok=True)
+        self.pids_path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+    def start_qbittorrent(self, major: int) -> None:
+        """Start one server (keeping its profile) and add demo torrents to a new one."""
+        started = time.monotonic()
+        server = QbittorrentServer(
+            major,
+            self.dev_dir / f"qbittorrent{major}",
+            username=QBT_USER,
+            password=self.state.qbt_password,
+            port=self.state.ports[f"qbt{major}"],
+            fresh=False,
+        )
+        self.servers[major] = server
+        server.start()
+        self.timings[f"qBittorrent {major}.x start"] = time.monotonic() - started
+        client = server.client()
+        try:
+            if not client.torrents_info():
+                for category, count, tags, paused, name in DEMO_TORRENTS:
+                    add_magnets(
+                        client, count, category=category, tags=tags or None, paused=paused,
+                        name_prefix=name,
+                    )  # fmt: skip
+                log(f"{QBT_LABELS[major]}: added {sum(d[1] for d in DEMO_TORRENTS)} demo torrents")
+        finally:
+            client.auth_log_out()
+
+    def write_ha_config(self) -> None:
+        """configuration.yaml (regenerated each run), the integration symlink, onboarding seed."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "configuration.yaml").write_text(
+            f"""\
+# Generated by scripts/develop on every run: edits here are overwritten.
+# Minimal on purpose (no default_config): nothing here needs the internet.
+http:
+  server_host: {HOST}
+  server_port: {self.hass_port}
+api:
+config:
+frontend:
+logger:
+  default: warning
+  logs:
+    custom_components.{DOMAIN}: debug
+    homeassistant.setup: info
+    # No ffmpeg binary or libturbojpeg here; their start-up complaints are noise.
+    haffmpeg: critical
+    homeassistant.components.camera.img_util: critical
+""",
+            encoding="utf-8",
+        )
+        links = self.config_dir / "custom_components"
+        links.mkdir(exist_ok=True)
+        link = links / DOMAIN
+        target = ROOT / "custom_components" / DOMAIN
+        if link.is_symlink() and link.resolve() != target.resolve():
+            link.unlink()
+        if not link.is_symlink():
+            link.symlink_to(target, target_is_directory=True)
+        storage = self.config_dir / ".storage"
+        if not (storage / "onboarding").exists() and not (storage / "auth").exists():
+            # Mark core_config done before the first start: finishing it over the API would set
+            # up met / radio_browser / google_translate / shopping_list, which need the internet.
+            storage.mkdir(parents=True, exist_ok=True)
+            seed = {
+                "version": 4,
+                "minor_version": 1,
+                "key": "onboarding",
+                "data": {"done": ["core_config"]},
+            }
+            _write_private(storage / "onboarding", json.dumps(seed, indent=2))
+
+    def start_hass(self) -> None:
+        """Launch hass as a child (own session: we stop it in order, after our own cleanup)."""
+        self.dev_dir.mkdir(parents=True, exist_ok=True)
+        if self._hass_log is None:
+            # hass's console output; mostly a copy of config/home-assistant.log, but it also
+            # catches crashes before logging is set up. Truncated per run, kept across restarts.
+            self._hass_log = (self.dev_dir / "hass.out").open("wb")
+        self.hass = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "--config",
+                str(self.config_dir),
+                # Never pip-install at run time (no PyPI for hass); pre-flight checked packages.
+                "--skip-pip",
+                "--log-no-color",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._hass_log,
+            stderr=subprocess.STDOUT,
+            cwd=self.dev_dir,
+            start_new_session=True,
+        )
+
+    def hass_exited(self) -> int | None:
+        """Exit code if hass is gone, else None."""
+        return None if self.hass is None else self.hass.poll()
+
+    def stop(self) -> None:
+        """Stop hass first (it talks to the servers), then both servers."""
+        if self.hass is not None and self.hass.poll() is None:
+            log("stopping Home Assistant")
+            self.hass.terminate()
+            try:
+                self.hass.wait(60)
+            except subprocess.TimeoutExpired:
+                self.hass.kill()
+                self.hass.wait(10)
+        self.hass = None
+        if self._hass_log is not None:
+            self._hass_log.close()
+            self._hass_log = None
+        for major, server in self.servers.items():
+            if server.running:
+                log(f"stopping {QBT_LABELS[major]}")
+            server.stop()
+        with contextlib.suppress(FileNotFoundError):
+            self.pids_path.unlink()
+
+    # Home Assistant set-up over HTTP
+
+    async def wait_hass(self, api: HomeAssistantApi) -> None:
+        """Wait until hass answers HTTP and reports RUNNING."""
+        started = time.monotonic()
+        deadline = started + HA_START_TIMEOUT
+        # Any answer means HTTP is up; /auth/providers needs no token (no auth warning logged).
+        while await api.status("/auth/providers") == 0:
+            self._raise_if_hass_died()
+            if time.monotonic() > deadline:
+                raise StackError(f"Home Assistant did not answer on {self.ha_url}")
+            await asyncio.sleep(0.5)
+        self.timings["hass HTTP up"] = time.monotonic() - started
+        await self.authenticate(api)
+        while True:
+            self._raise_if_hass_died()
+            config = await api.request("GET", "/api/config")
+            if config.get("state") == "RUNNING":
+                break
+            if time.monotonic() > deadline:
+                raise StackError(f"Home Assistant stuck in state {config.get('state')}")
+            await asyncio.sleep(0.5)
+        self.timings["hass RUNNING"] = time.monotonic() - started
+
+    def _raise_if_hass_died(self) -> None:
+        if (code := self.hass_exited()) is not None:
+            raise StackError(
+                f"hass exited with {code}; see {self.config_dir / 'home-assistant.log'}"
+                f" and {self.dev_dir / 'hass.out'}"
+            )
+
+    async def authenticate(self, api: HomeAssistantApi) -> None:
+        """Onboard a new instance, else reuse the stored token or log in with the password."""
+        if await api.status("/api/onboarding") == 200:  # noqa: PLR2004 - 404 once onboarded
+            await self.onboard(api)
+            return
+        if self.state.ha_token:
+            api.token = self.state.ha_token
+            if await api.status("/api/") == 200:  # noqa: PLR2004
+                return
+        api.token = await api.login(HA_USER, self.state.ha_password)
+        self.state.ha_token = await self.long_lived_token(api)
+        api.token = self.state.ha_token
+        self.state.save(self.state_path)
+
+    async def onboard(self, api: HomeAssistantApi) -> None:
+        """Create the owner and finish the onboarding steps that need no internet."""
+        steps = {s["step"]: s["done"] for s in await api.request("GET", "/api/onboarding")}
+        if not steps.get("user"):
+            reply = await api.request(
+                "POST",
+                "/api/onboarding/users",
+                json_body={
+                    "client_id": api.client_id,
+                    "name": HA_NAME,
+                    "username": HA_USER,
+                    "password": self.state.ha_password,
+                    "language": "en",
+                },
+            )
+            api.token = await api.exchange_code(str(reply["auth_code"]))
+            log(f"Home Assistant onboarded: user {HA_USER!r} created")
+        else:
+            api.token = await api.login(HA_USER, self.state.ha_password)
+        if not steps.get("analytics"):
+            await api.request("POST", "/api/onboarding/analytics", json_body={})
+        if not steps.get("integration"):
+            await api.request(
+                "POST",
+                "/api/onboarding/integration",
+                json_body={
+                    "client_id": api.client_id,
+                    "redirect_uri": f"{self.ha_url}/?auth_callback=1",
+                },
+            )
+        self.state.ha_token = await self.long_lived_token(api)
+        api.token = self.state.ha_token
+        self.state.save(self.state_path)
+
+    async def long_lived_token(self, api: HomeAssistantApi) -> str:
+        """Create a long-lived token (the client name must be unique per user)."""
+        (token,) = await api.websocket(
+            {
+                "type": "auth/long_lived_access_token",
+                "client_name": f"scripts/develop {time.strftime('%Y-%m-%d %H:%M:%S')}",
+                "lifespan": 3650,
+            }
+        )
+        return str(token)
+
+    async def add_entries(self, api: HomeAssistantApi) -> None:
+        """Run the qbitrr config flow for each server whose entry is missing."""
+        existing = {e["entry_id"] for e in await self.entries(api)}
+        for major, server in self.servers.items():
+            key = f"qbt{major}"
+            known = self.state.entries.get(key)
+            if known and known.get("entry_id") in existing:
+                if known.get("url") == server.url:
+                    continue
+                # Our server moved to another port: replace the entry this script made for it.
+                await api.request("DELETE", f"/api/config/config_entries/entry/{known['entry_id']}")
+            flow = await api.request(
+                "POST", "/api/config/config_entries/flow", json_body={"handler": DOMAIN}
+            )
+            result = await api.request(
+                "POST",
+                f"/api/config/config_entries/flow/{flow['flow_id']}",
+                json_body={
+                    "url": server.url,
+                    "username": server.username,
+                    "password": server.password,
+                    "verify_ssl": True,
+                },
+            )
+            kind = result.get("type")
+            if kind == "create_entry":
+                entry_id = str(result["result"]["entry_id"])
+                self.state.entries[key] = {"url": server.url, "entry_id": entry_id}
+                log(f"config entry added for {QBT_LABELS[major]} ({server.url})")
+            elif kind == "abort" and result.get("reason") == "already_configured":
+                log(f"{QBT_LABELS[major]} ({server.url}) is already configured")
+            else:
+                raise StackError(
+                    f"config flow for {server.url} ended with {kind}:"
+                    f" {result.get('errors') or result.get('reason') or result}"
+                )
+        self.state.save(self.state_path)
+
+    async def entries(self, api: HomeAssistantApi) -> list[dict[str, Any]]:
+        """The qbitrr config entries as the REST API lists them."""
+        reply = await api.request("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        return cast("list[dict[str, Any]]", reply)
+
+    async def wait_entries_loaded(self, api: HomeAssistantApi) -> list[dict[str, Any]]:
+        """Wait until every qbitrr entry is loaded (fail fast on a setup error)."""
+        deadline = time.monotonic() + ENTRY_TIMEOUT
+        while True:
+            entries = await self.entries(api)
+            states = {e["title"]: e["state"] for e in entries}
+            if len(entries) >= len(self.servers) and all(s == "loaded" for s in states.values()):
+                return entries
+            failed = {t: s for t, s in states.items() if s in {"setup_error", "migration_error"}}
+            if failed or time.monotonic() > deadline:
+                details = "; ".join(
+                    f"{e['title']}: {e['state']} {e.get('reason') or ''}".strip() for e in entries
+                )
+                raise StackError(f"qbitrr entries not loaded: {details or 'no entries'}")
+            await asyncio.sleep(1)
+
+    async def our_entities(
+        self, api: HomeAssistantApi, entries: list[dict[str, Any]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Entity states per config entry id, for entities the qbitrr platform registered."""
+        (registry,) = await api.websocket({"type": "config/entity_registry/list"})
+        states = {s["entity_id"]: s for s in await api.request("GET", "/api/states")}
+        per_entry: dict[str, list[dict[str, Any]]] = {e["entry_id"]: [] for e in entries}
+        for item in registry:
+            if item.get("platform") == DOMAIN and item["entity_id"] in states:
+                per_entry.setdefault(item.get("config_entry_id") or "", []).append(
+                    states[item["entity_id"]]
+                )
+        return per_entry
+
+    async def wait_entities(
+        self, api: HomeAssistantApi, entries: list[dict[str, Any]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Wait until every entry has at least one sensor state in /api/states."""
+        deadline = time.monotonic() + ENTRY_TIMEOUT
+        while True:
+            per_entry = await self.our_entities(api, entries)
+            if all(
+                any(s["entity_id"].startswith("sensor.") for s in per_entry.get(e["entry_id"], []))
+                for e in entries
+            ):
+                return per_entry
+            if time.monotonic() > deadline:
+                counts = {e["title"]: len(per_entry.get(e["entry_id"], [])) for e in entries}
+                raise StackError(f"no qbitrr sensor states for some entries: {counts}")
+            await asyncio.sleep(1)
+
+    # output
+
+    def write_credentials(self) -> str:
+        """Write dev-instance/credentials.txt and return its text."""
+        lines = [
+            "# scripts/develop: local dev instance (127.0.0.1 only). Secrets: keep private.",
+            f"Home Assistant   {self.ha_url}",
+            f"  username: {HA_USER}",
+            f"  password: {self.state.ha_password}",
+            f"  long-lived token: {self.state.ha_token}",
+        ]
+        for major, server in self.servers.items():
+            lines += [
+                f"{QBT_LABELS[major]:<16} {server.url}",
+                f"  username: {server.username}",
+                f"  password: {server.password}",
+            ]
+        text = "\n".join(lines) + "\n"
+        _write_private(self.dev_dir / "credentials.txt", text)
+        return text
+
+
+def summarize(
+    entries: list[dict[str, Any]], per_entry: dict[str, list[dict[str, Any]]]
+) -> list[str]:
+    """One line per config entry: title, state, entity counts by platform."""
+    lines = []
+    for entry in entries:
+        states = per_entry.get(entry["entry_id"], [])
+        by_domain: dict[str, int] = {}
+        for state in states:
+            domain = state["entity_id"].split(".", 1)[0]
+            by_domain[domain] = by_domain.get(domain, 0) + 1
+        unavailable = sum(1 for s in states if s["state"] == "unavailable")
+        counts = ", ".join(f"{n} {d}" for d, n in sorted(by_domain.items())) or "no entities"
+        lines.append(
+            f"  {entry['title']}: {entry['state']}; {counts}"
+            + (f" ({unavailable} unavailable)" if unavailable else "")
+        )
+    return lines
+
+
+async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Start everything and wire it together; return the entries and their entity states."""
+    stack.choose_ports()
+    stack.state.save(stack.state_path)
+    stack.write_ha_config()
+    log(f"starting Home Assistant on {stack.ha_url} (log: {stack.config_dir}/home-assistant.log)")
+    stack.start_hass()
+    stack.record_pids()
+    # qBittorrent starts in well under a second each, meanwhile hass boots.
+    for major in (4, 5):
+        log(f"starting {QBT_LABELS[major]} on {HOST}:{stack.state.ports[f'qbt{major}']}")
+        await asyncio.to_thread(stack.start_qbittorrent, major)
+        stack.record_pids()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        api = HomeAssistantApi(session, stack.ha_url)
+        await stack.wait_hass(api)
+        log(f"Home Assistant running after {stack.timings['hass RUNNING']:.1f}s")
+        if not (ROOT / "custom_components" / DOMAIN / "config_flow.py").exists():
+            raise StackError("custom_components/qbitrr/config_flow.py does not exist yet")
+        await stack.add_entries(api)
+        entries = await stack.wait_entries_loaded(api)
+        per_entry = await stack.wait_entities(api, entries)
+    return entries, per_entry
+
+
+async def until_stopped(stack: DevStack, stop: asyncio.Event) -> int:
+    """Keep the stack up until a signal; restart hass when it asks to (UI "Restart")."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+        if (code := stack.hass_exited()) is not None and not stop.is_set():
+            if code != HASS_RESTART_EXIT_CODE:
+                log(f"Home Assistant exited with {code}; stopping (see its log)")
+                return 1
+            log("Home Assistant asked for a restart: starting it again")
+            stack.start_hass()
+            stack.record_pids()
+        for major, server in stack.servers.items():
+            if not server.running and not stop.is_set():
+                log(f"{QBT_LABELS[major]} exited; log tail:\n{server.log_tail()}")
+                return 1
+    return 0
+
+
+async def run(stack: DevStack) -> int:
+    """Bring the stack up, then check it or serve until Ctrl-C; always stop what we started."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, stop.set)
+    started = time.monotonic()
+    try:
+        up: asyncio.Task[tuple[list[dict[str, Any]], dict[str, Any]]] = asyncio.create_task(
+            bring_up(stack)
+        )
+        if not await _first(up, stop.wait()):
+            log("interrupted")
+            return 130
+        entries, per_entry = up.result()
+        stack.timings["total up"] = time.monotonic() - started
+        credentials = stack.write_credentials()
+        print("\n".join(["", "qbitrr dev stack is up:", *summarize(entries, per_entry), ""]))
+        timing = ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items())
+        print(f"timings: {timing}")
+        if stack.check:
+            print("check passed")
+            return 0
+        print(f"\n{credentials}(also in {stack.dev_dir / 'credentials.txt'})")
+        print(f"Open {stack.ha_url} and log in as {HA_USER!r}. Ctrl-C stops everything.\n")
+        sys.stdout.flush()
+        return await until_stopped(stack, stop)
+    except StackError as err:
+        log(f"FAILED: {err}")
+        return 1
+    finally:
+        await asyncio.to_thread(stack.stop)
+
+
+async def _first(task: asyncio.Task[Any], stopped: Awaitable[Any]) -> bool:
+    """Wait for ``task`` or a stop signal; True when the task finished (its errors propagate)."""
+    stop_task = asyncio.ensure_future(stopped)
+    done, _ = await asyncio.wait({task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    stop_task.cancel()
+    if task in done:
+        task.result()
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, StackError):
+        await task
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of scripts/develop."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        default=os.environ.get("QBITRR_DEVELOP_CHECK") == "1",
+        help="bring everything up, verify the qbitrr entries and entities, stop, exit 0/1",
+    )
+    args = parser.parse_args(argv)
+    dev_dir = Path(os.environ.get("QBITRR_DEV_DIR") or ROOT / "dev-instance").resolve()
+    dev_dir.mkdir(parents=True, exist_ok=True)
+
+    lock = (dev_dir / ".lock").open("w")
+    try:
+        # One stack per dev dir: a second one would fight over the profiles and hass's config.
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log(f"another scripts/develop is already using {dev_dir}")
+        return 1
+
+    configured = {"http", "api", "config", "frontend", "logger"}
+    essential, optional = missing_requirements(configured)
+    if optional:
+        log("not installed (built-in integrations that will fail to set up): " + " ".join(optional))
+    if essential:
+        log("missing packages the dev instance needs: " + " ".join(essential))
+        log("add them to the dev group in pyproject.toml, then run scripts/setup")
+        return 1
+    return asyncio.run(run(DevStack(dev_dir, check=args.check)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Merging `sync/maindata` replies: plain data in, plain data out."""
+
+from __future__ import annotations
+
+from custom_components.qbitrr.api.maindata import (
+    TORRENT_FIELDS,
+    Maindata,
+    build_snapshot,
+    merge_maindata,
+)
+from custom_components.qbitrr.policy.states import StateGroup
+
+FULL = {
+    "rid": 1,
+    "full_update": True,
+    "torrents": {
+        "aa": {"name": "A", "state": "metaDL", "category": "radarr", "tags": "", "magnet_uri": "x"},
+        "bb": {"name": "B", "state": "pausedDL", "category": "sonarr", "tags": "hd"},
+    },
+    "categories": {"radarr": {"name": "radarr", "savePath": ""}, "sonarr": {"name": "sonarr"}},
+    "tags": ["hd"],
+    "server_state": {"dl_info_speed": 10, "free_space_on_disk": 1000},
+}
+
+
+def test_first_reply_builds_the_model() -> None:
+    model = merge_maindata(None, FULL)
+    assert model.rid == 1
+    assert set(model.torrents) == {"aa", "bb"}
+    # Fields nothing reads are not kept.
+    assert "magnet_uri" not in model.torrents["aa"]
+    assert set(model.torrents["aa"]) <= TORRENT_FIELDS
+    assert model.tags == {"hd"}
+    assert model.server_state["free_space_on_disk"] == 1000
+
+
+def test_delta_merges_changed_fields_only() -> None:
+    model = merge_maindata(None, FULL)
+    delta = {
+        "rid": 2,
+        "torrents": {"aa": {"state": "stalledDL"}, "cc": {"name": "C", "state": "downloading"}},
+        "torrents_removed": ["bb"],
+        "categories_removed": ["sonarr"],
+        "tags": ["new"],
+        "tags_removed": ["hd"],
+        "server_state": {"dl_info_speed": 20},
+    }
+    merged = merge_maindata(model, delta)
+    assert merged.rid == 2
+    assert merged.torrents["aa"] == {**model.torrents["aa"], "state": "stalledDL"}
+    assert set(merged.torrents) == {"aa", "cc"}
+    assert set(merged.categories) == {"radarr"}
+    assert merged.tags == {"new"}
+    assert merged.server_state == {"dl_info_speed": 20, "free_space_on_disk": 1000}
+    # The previous model is untouched: readers of it never see a half-merged state.
+    assert model.torrents["aa"]["state"] == "metaDL"
+    assert set(model.torrents) == {"aa", "bb"}
+
+
+def test_idle_reply_changes_nothing_but_rid() -> None:
+    model = merge_maindata(None, FULL)
+    merged = merge_maindata(model, {"rid": 7})
+    assert merged.rid == 7
+    assert merged.torrents == model.torrents
+    assert merged.categories == model.categories
+    assert merged.tags == model.tags
+
+
+def test_full_update_replaces_everything() -> None:
+    model = merge_maindata(None, FULL)
+    merged = merge_maindata(
+        model, {"rid": 9, "full_update": True, "torrents": {"zz": {"name": "Z"}}}
+    )
+    assert set(merged.torrents) == {"zz"}
+    # qBittorrent 5 leaves empty sections out of a full reply: they are empty, not stale.
+    assert merged.categories == {}
+    assert merged.tags == frozenset()
+
+
+def test_malformed_sections_are_ignored() -> None:
+    model = merge_maindata(
+        None,
+        {
+            "rid": "x",
+            "torrents": {"aa": "not a dict", "bb": {"name": "B"}},
+            "torrents_removed": "aa",
+            "categories": ["radarr"],
+            "tags": [1, "ok"],
+            "server_state": None,
+        },
+    )
+    assert model.rid == 0
+    assert set(model.torrents) == {"bb"}
+    assert model.categories == {}
+    assert model.tags == {"ok"}
+    assert model.server_state == {}
+
+
+def test_snapshot_counts() -> None:
+    model = merge_maindata(None, FULL)
+    model = merge_maindata(model, {"rid": 2, "torrents": {"cc": {"state": "futureState"}}})
+    snapshot = build_snapshot(model, app_version="v5.3.0", webapi_version="2.16", full_update=False)
+    assert snapshot.total == 3
+    assert snapshot.counts[StateGroup.STALLED] == 1
+    assert snapshot.counts[StateGroup.PAUSED] == 1
+    assert snapshot.counts[StateGroup.UNKNOWN] == 1
+    assert snapshot.counts[StateGroup.SEEDING] == 0
+    assert snapshot.category_counts == {"radarr": 1, "sonarr": 1, "": 1}
+
+
+def test_empty_model() -> None:
+    snapshot = build_snapshot(
+        Maindata(), app_version="v4.5.2", webapi_version="2.8", full_update=True
+    )
+    assert snapshot.total == 0
+    assert sum(snapshot.counts.values()) == 0
+    assert snapshot.category_counts == {}

@@ -1,0 +1,343 @@
+"""Config flow against real servers: success, every error, duplicates, reauth, reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import datetime as dt
+from pathlib import Path
+import ssl
+from typing import Any
+from unittest.mock import patch
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.qbitrr.const import CONF_KIND, DOMAIN, KIND_QBITTORRENT
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+
+from .conftest import entry_data
+from .support.qbittorrent_server import QbittorrentServer, free_port
+from .support.web_servers import Reply, serve
+
+
+def _user_input(server: QbittorrentServer, **overrides: Any) -> dict[str, Any]:
+    return {
+        CONF_URL: server.url,
+        CONF_USERNAME: server.username,
+        CONF_PASSWORD: server.password,
+        CONF_VERIFY_SSL: True,
+        **overrides,
+    }
+
+
+async def _start_user_flow(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return str(result["flow_id"])
+
+
+async def test_user_flow_creates_entry(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+    flow_id = await _start_user_flow(hass)
+    # A trailing slash and upper-case host still name the same server.
+    url = qbt.url.replace("http://", "HTTP://") + "/"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _user_input(qbt, **{CONF_URL: url})
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"qBittorrent 127.0.0.1:{qbt.port}"
+    assert result["data"] == {
+        CONF_KIND: KIND_QBITTORRENT,
+        CONF_URL: f"http://127.0.0.1:{qbt.port}",
+        CONF_USERNAME: qbt.username,
+        CONF_PASSWORD: qbt.password,
+        CONF_VERIFY_SSL: True,
+    }
+    entry = result["result"]
+    assert entry.unique_id == f"http://127.0.0.1:{qbt.port}"
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_wrong_password_then_recover(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _user_input(qbt, **{CONF_PASSWORD: "wrong-password"})
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    # The password is never sent back to the browser as a suggested value.
+    for key in result["data_schema"].schema:
+        if key == CONF_PASSWORD:
+            assert "suggested_value" not in (key.description or {})
+
+    result = await hass.config_entries.flow.async_configure(flow_id, _user_input(qbt))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_missing_credentials_are_invalid_auth(
+    hass: HomeAssistant, qbt: QbittorrentServer
+) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: qbt.url, CONF_VERIFY_SSL: True}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "ftp://127.0.0.1:21",
+        "http://",
+        "http://127.0.0.1:99999",
+        "http://u:p@127.0.0.1:1",
+        "http://" + "a" * 3000,
+    ],
+)
+async def test_invalid_url(hass: HomeAssistant, url: str) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: url, CONF_VERIFY_SSL: True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_url"}
+
+
+async def test_closed_port_cannot_connect(hass: HomeAssistant) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: f"127.0.0.1:{free_port()}", CONF_VERIFY_SSL: True}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+@pytest.fixture
+def html_server() -> Iterator[int]:
+    """A web server that answers every path with an HTML page (status 200)."""
+    with serve() as port:
+        yield port
+
+
+@pytest.fixture
+def json_404_server() -> Iterator[int]:
+    """A JSON API that is not qBittorrent: every path is a 404."""
+    with serve(Reply(404, b'{"error": "not found"}', "application/json")) as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "qbitrr-test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def https_html_server(self_signed_cert: tuple[Path, Path]) -> Iterator[int]:
+    """An HTTPS server with a self-signed certificate (serving HTML)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed_cert)
+    with serve(tls=context) as port:
+        yield port
+
+
+async def test_html_page_is_not_qbittorrent(hass: HomeAssistant, html_server: int) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            CONF_URL: f"http://127.0.0.1:{html_server}",
+            CONF_USERNAME: "admin",
+            CONF_PASSWORD: "secret",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    assert result["errors"] == {"base": "not_qbittorrent"}
+
+
+async def test_other_json_api_is_not_qbittorrent(hass: HomeAssistant, json_404_server: int) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: f"http://127.0.0.1:{json_404_server}", CONF_VERIFY_SSL: True}
+    )
+    assert result["errors"] == {"base": "not_qbittorrent"}
+
+
+async def test_self_signed_certificate(hass: HomeAssistant, https_html_server: int) -> None:
+    url = f"https://127.0.0.1:{https_html_server}"
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: url, CONF_VERIFY_SSL: True}
+    )
+    assert result["errors"] == {"base": "ssl_error"}
+
+    # With verification off the TLS handshake passes, and the page behind it is judged.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: url, CONF_VERIFY_SSL: False}
+    )
+    assert result["errors"] == {"base": "not_qbittorrent"}
+
+
+async def test_unexpected_error_is_unknown(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+    flow_id = await _start_user_flow(hass)
+    with patch(
+        "custom_components.qbitrr.config_flow.QbittorrentClient.validate",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, _user_input(qbt))
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_duplicate_aborts(
+    hass: HomeAssistant, qbt: QbittorrentServer, qbt_entry: MockConfigEntry
+) -> None:
+    flow_id = await _start_user_flow(hass)
+    # Another spelling of the configured URL (explicit default path) is the same server.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _user_input(qbt, **{CONF_URL: f"{qbt.url}/"})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_after_password_change(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=entry_data(qbt, **{CONF_PASSWORD: "old-password"}),
+        unique_id=entry_data(qbt)[CONF_URL],
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    flow_id = flows[0]["flow_id"]
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: qbt.username, CONF_PASSWORD: "still-wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: qbt.username, CONF_PASSWORD: qbt.password}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == qbt.password
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_keeps_entities(
+    hass: HomeAssistant,
+    qbt: QbittorrentServer,
+    init_qbt: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    before = {
+        e.unique_id for e in er.async_entries_for_config_entry(entity_registry, init_qbt.entry_id)
+    }
+    result = await init_qbt.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+
+    # A closed port is refused and the form is shown again.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(qbt, **{CONF_URL: f"http://127.0.0.1:{free_port()}"})
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    new_url = f"http://localhost:{qbt.port}"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(qbt, **{CONF_URL: new_url})
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert init_qbt.data[CONF_URL] == new_url
+    assert init_qbt.unique_id == new_url
+    assert init_qbt.state is ConfigEntryState.LOADED
+    after = {
+        e.unique_id for e in er.async_entries_for_config_entry(entity_registry, init_qbt.entry_id)
+    }
+    assert after == before
+
+
+async def test_reconfigure_onto_another_entry_aborts(
+    hass: HomeAssistant, qbt: QbittorrentServer, init_qbt: MockConfigEntry
+) -> None:
+    other_url = f"http://localhost:{qbt.port}"
+    MockConfigEntry(
+        domain=DOMAIN, data=entry_data(qbt, **{CONF_URL: other_url}), unique_id=other_url
+    ).add_to_hass(hass)
+    result = await init_qbt.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(qbt, **{CONF_URL: other_url})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert init_qbt.data[CONF_URL] == f"http://127.0.0.1:{qbt.port}"
+
+
+def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
+    """Every error key the flow can return has an English text (checked against the code)."""
+    import ast  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
+    from custom_components.qbitrr import config_flow  # noqa: PLC0415
+
+    returned = {
+        node.value
+        for node in ast.walk(ast.parse(inspect.getsource(config_flow)))
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+    returned = {node.value for node in returned}
+    assert returned == {
+        "invalid_url",
+        "ssl_error",
+        "cannot_connect",
+        "invalid_auth",
+        "not_qbittorrent",
+        "unknown",
+    }
+    assert returned <= set(strings["config"]["error"])
