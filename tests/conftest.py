@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 import qbittorrentapi
 
-from custom_components.qbitrr.api.qbittorrent import normalize_url
+from custom_components.qbitrr.api.url import normalize_url
 from custom_components.qbitrr.const import CONF_KIND, DOMAIN, KIND_QBITTORRENT
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
@@ -25,6 +25,8 @@ from homeassistant.core import HomeAssistant
 from .support.qbittorrent_server import QbittorrentServer
 
 QBT_MAJORS = (4, 5)
+_SERVER_VERSIONS: dict[int, str] = {}
+_PASSED_PER_MAJOR: dict[int, int] = dict.fromkeys(QBT_MAJORS, 0)
 # Where scripts/setup puts qBittorrent 5.x, so a plain `pytest` finds it too.
 os.environ.setdefault(
     "QBITRR_QBT5_ROOT", str(Path(__file__).parent.parent / ".cache" / "qbittorrent5")
@@ -53,9 +55,9 @@ def qbt_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, 
     servers: dict[int, QbittorrentServer] = {}
     try:
         for major in QBT_MAJORS:
-            servers[major] = QbittorrentServer(
-                major, tmp_path_factory.mktemp(f"qbt{major}")
-            ).start()
+            server = QbittorrentServer(major, tmp_path_factory.mktemp(f"qbt{major}")).start()
+            servers[major] = server
+            _SERVER_VERSIONS[major] = str(server.client().app_version())
         yield servers
     finally:
         for server in servers.values():
@@ -139,16 +141,6 @@ def strings() -> dict[str, Any]:
 
     path = Path(__file__).parent.parent / "custom_components" / DOMAIN / "strings.json"
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-_SERVER_VERSIONS: dict[int, str] = {}
-_PASSED_PER_MAJOR: dict[int, int] = dict.fromkeys(QBT_MAJORS, 0)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _record_server_versions(qbt_servers: dict[int, QbittorrentServer]) -> None:
-    for major, server in qbt_servers.items():
-        _SERVER_VERSIONS[major] = str(server.client().app_version())
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

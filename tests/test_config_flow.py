@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import datetime as dt
 from pathlib import Path
+import re
 import ssl
 from typing import Any
 from unittest.mock import patch
@@ -40,8 +41,13 @@ def _user_input(server: QbittorrentServer, **overrides: Any) -> dict[str, Any]:
 
 async def _start_user_flow(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["qbittorrent", "arr"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "qbittorrent"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "qbittorrent"
     assert result["errors"] == {}
     return str(result["flow_id"])
 
@@ -318,26 +324,24 @@ async def test_reconfigure_onto_another_entry_aborts(
 
 
 def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
-    """Every error key the flow can return has an English text (checked against the code)."""
-    import ast  # noqa: PLC0415
-    import inspect  # noqa: PLC0415
-
-    from custom_components.qbitrr import config_flow  # noqa: PLC0415
-
-    returned = {
-        node.value
-        for node in ast.walk(ast.parse(inspect.getsource(config_flow)))
-        if isinstance(node, ast.Return)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    }
-    returned = {node.value for node in returned}
+    """Every error key the flow can return has an English text (read from the code)."""
+    source = (
+        Path(__file__).parent.parent / "custom_components" / DOMAIN / "config_flow.py"
+    ).read_text(encoding="utf-8")
+    returned = set(re.findall(r'return "([a-z_]+)"', source))
+    returned |= set(re.findall(r'\{(?:"base"|CONF_[A-Z_]+): "([a-z_]+)"\}', source))
+    returned |= set(re.findall(r'errors\[CONF_[A-Z_]+\] = "([a-z_]+)"', source))
     assert returned == {
         "invalid_url",
         "ssl_error",
         "cannot_connect",
         "invalid_auth",
+        "invalid_api_key",
         "not_qbittorrent",
+        "not_arr",
+        "unsupported_app",
+        "app_mismatch",
+        "invalid_category",
         "unknown",
     }
     assert returned <= set(strings["config"]["error"])

@@ -1,4 +1,4 @@
-"""Binary sensors of a qBittorrent server."""
+"""Binary sensors: connectivity of qBittorrent servers, health problems of Arr apps."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import QbitrrConfigEntry
-from .entity import QbitEntity
+from .coordinator import QbitCoordinator, QbitrrConfigEntry
+from .entity import ArrEntity, QbitEntity
 
 PARALLEL_UPDATES = 0
 
@@ -21,6 +21,11 @@ CONNECTIVITY = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+ARR_HEALTH = BinarySensorEntityDescription(
+    key="health_problem",
+    translation_key="health_problem",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
 
 
 async def async_setup_entry(
@@ -28,8 +33,12 @@ async def async_setup_entry(
     entry: QbitrrConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the connectivity sensor of one qBittorrent server."""
-    async_add_entities([QbitConnectivitySensor(entry.runtime_data, CONNECTIVITY)])
+    """Add the binary sensors of one server."""
+    coordinator = entry.runtime_data
+    if isinstance(coordinator, QbitCoordinator):
+        async_add_entities([QbitConnectivitySensor(coordinator, CONNECTIVITY)])
+    else:
+        async_add_entities([ArrHealthSensor(coordinator, ARR_HEALTH)])
 
 
 class QbitConnectivitySensor(QbitEntity, BinarySensorEntity):
@@ -55,4 +64,23 @@ class QbitConnectivitySensor(QbitEntity, BinarySensorEntity):
         return {
             "consecutive_failures": health.consecutive_failures,
             "last_success": health.last_success.isoformat() if health.last_success else None,
+        }
+
+
+class ArrHealthSensor(ArrEntity, BinarySensorEntity):
+    """On while the app's own health check reports warnings or errors."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether any health message is a warning or an error."""
+        return bool(self.coordinator.data.problems)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The messages, as the app words them."""
+        return {
+            "messages": [
+                {"source": m.source, "type": m.type, "message": m.message, "wiki_url": m.wiki_url}
+                for m in self.coordinator.data.problems
+            ]
         }

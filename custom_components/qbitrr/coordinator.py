@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .api.arr import (
+    ArrAuthError,
+    ArrClient,
+    ArrError,
+    ArrStatus,
+    DiskSpace,
+    HealthMessage,
+    QueueItem,
+)
 from .api.maindata import QbitSnapshot
 from .api.qbittorrent import QbitAuthError, QbitError, QbittorrentClient
-from .const import DOMAIN, LOGGER, QBIT_UPDATE_INTERVAL
+from .const import (
+    ARR_UPDATE_INTERVAL,
+    CONF_CATEGORY,
+    DOMAIN,
+    LOGGER,
+    QBIT_UPDATE_INTERVAL,
+    SIGNAL_QBIT_UPDATED,
+)
+from .helpers import managed_categories
+from .policy.categories import CategorySyncResult, is_valid_category, missing_categories
 
-type QbitrrConfigEntry = ConfigEntry[QbitCoordinator]
+type QbitrrConfigEntry = ConfigEntry[QbitCoordinator | ArrCoordinator]
+type QbitConfigEntry = ConfigEntry[QbitCoordinator]
+type ArrConfigEntry = ConfigEntry[ArrCoordinator]
 
 
 @dataclass(slots=True)
@@ -26,14 +49,25 @@ class InstanceHealth:
     last_success: datetime | None = None
     last_error: str | None = None
 
+    def record_success(self) -> None:
+        """Note a successful poll."""
+        self.consecutive_failures = 0
+        self.last_success = dt_util.utcnow()
+        self.last_error = None
+
+    def record_failure(self, err: Exception) -> None:
+        """Note a failed poll."""
+        self.consecutive_failures += 1
+        self.last_error = str(err) or type(err).__name__
+
 
 class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
     """Polls one qBittorrent server with incremental `sync/maindata` requests."""
 
-    config_entry: QbitrrConfigEntry
+    config_entry: QbitConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: QbitrrConfigEntry, client: QbittorrentClient
+        self, hass: HomeAssistant, entry: QbitConfigEntry, client: QbittorrentClient
     ) -> None:
         """Create the coordinator for one qBittorrent entry."""
         super().__init__(
@@ -45,6 +79,14 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
         )
         self.client = client
         self.health = InstanceHealth()
+        # The managed categories last ensured on this instance; None after an outage, so the
+        # instance gets them again as soon as it is back.
+        self._categories_ensured_for: frozenset[str] | None = None
+        self._category_lock = asyncio.Lock()
+        self.async_add_listener(self._announce_update)
+
+    def _announce_update(self) -> None:
+        async_dispatcher_send(self.hass, SIGNAL_QBIT_UPDATED)
 
     async def _async_update_data(self) -> QbitSnapshot:
         # One executor job per poll (request, parsing, merge): nothing blocks the event loop.
@@ -62,16 +104,154 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
                 translation_key="communication_error",
                 translation_placeholders={"error": str(err)},
             ) from err
-        self.health.consecutive_failures = 0
-        self.health.last_success = dt_util.utcnow()
-        self.health.last_error = None
+        self.health.record_success()
+        self.schedule_category_sync(snapshot)
         return snapshot
 
     def _record_failure(self, err: QbitError) -> None:
-        self.health.consecutive_failures += 1
-        self.health.last_error = str(err) or type(err).__name__
+        self.health.record_failure(err)
+        self._categories_ensured_for = None
+
+    def schedule_category_sync(self, snapshot: QbitSnapshot | None = None) -> None:
+        """Ensure the managed categories when the instance is new, back, or they changed."""
+        snapshot = snapshot or self.data
+        if snapshot is None or not self.last_update_success:
+            return  # done when the instance is back
+        wanted = managed_categories(self.hass)
+        if wanted == self._categories_ensured_for:
+            return
+        self._categories_ensured_for = wanted
+        if missing_categories(wanted, snapshot.maindata.categories):
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_ensure_categories(wanted, snapshot),
+                name=f"{DOMAIN} categories {self.config_entry.title}",
+            )
+
+    async def async_ensure_categories(
+        self, wanted: frozenset[str], snapshot: QbitSnapshot | None = None
+    ) -> CategorySyncResult:
+        """Create the wanted categories this instance lacks; leave existing ones untouched."""
+        result = CategorySyncResult()
+        snapshot = snapshot or self.data
+        if snapshot is None or not self.last_update_success:
+            result.failed = dict.fromkeys(sorted(wanted), "instance unreachable")
+            return result
+        async with self._category_lock:
+            existing = set(snapshot.maindata.categories)
+            if self.data is not None:
+                existing |= set(self.data.maindata.categories)
+            missing = missing_categories(wanted, existing)
+            result.present = sorted(set(wanted) - set(missing))
+            for name in [name for name in missing if not is_valid_category(name)]:
+                result.failed[name] = "invalid category name"
+            to_create = [name for name in missing if is_valid_category(name)]
+            if not to_create:
+                return result
+            outcome = await self.hass.async_add_executor_job(
+                self.client.create_categories, to_create
+            )
+        for name, error in outcome.items():
+            if error is None:
+                result.created.append(name)
+            elif error == "exists":
+                result.present.append(name)
+            else:
+                result.failed[name] = error
+        if result.failed:
+            LOGGER.warning(
+                "Could not create categories on %s: %s", self.config_entry.title, result.failed
+            )
+            self._categories_ensured_for = None
+        if result.created:
+            LOGGER.info("Created categories %s on %s", result.created, self.config_entry.title)
+            await self.async_request_refresh()
+        return result
 
     async def async_shutdown(self) -> None:
         """Stop polling and drop the HTTP session."""
         await super().async_shutdown()
         await self.hass.async_add_executor_job(self.client.close)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrSnapshot:
+    """What one poll of an Arr app yields."""
+
+    status: ArrStatus
+    health: tuple[HealthMessage, ...]
+    disk_space: tuple[DiskSpace, ...]
+    queue: tuple[QueueItem, ...]
+    # Queue items by lower-case torrent hash (the first item wins for a shared hash).
+    queue_by_hash: Mapping[str, QueueItem]
+
+    @property
+    def problems(self) -> tuple[HealthMessage, ...]:
+        """Health warnings and errors."""
+        return tuple(message for message in self.health if message.is_problem)
+
+
+def build_arr_snapshot(
+    status: ArrStatus,
+    health: list[HealthMessage],
+    disk_space: list[DiskSpace],
+    queue: list[QueueItem],
+) -> ArrSnapshot:
+    """Assemble a snapshot and index its queue once per poll."""
+    by_hash: dict[str, QueueItem] = {}
+    for item in queue:
+        if item.torrent_hash:
+            by_hash.setdefault(item.torrent_hash, item)
+    return ArrSnapshot(
+        status=status,
+        health=tuple(health),
+        disk_space=tuple(disk_space),
+        queue=tuple(queue),
+        queue_by_hash=by_hash,
+    )
+
+
+class ArrCoordinator(DataUpdateCoordinator[ArrSnapshot]):
+    """Polls one Radarr, Sonarr or Lidarr: status, health, disk space and the whole queue."""
+
+    config_entry: ArrConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: ArrConfigEntry, client: ArrClient) -> None:
+        """Create the coordinator for one Arr entry."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=ARR_UPDATE_INTERVAL,
+        )
+        self.client = client
+        self.health = InstanceHealth()
+
+    @property
+    def category(self) -> str:
+        """The qBittorrent category this app downloads into."""
+        return str(self.config_entry.data[CONF_CATEGORY])
+
+    async def _async_update_data(self) -> ArrSnapshot:
+        try:
+            status, health, disk_space, queue = await asyncio.gather(
+                self.client.status(),
+                self.client.health(),
+                self.client.disk_space(),
+                self.client.queue(),
+            )
+        except ArrAuthError as err:
+            self.health.record_failure(err)
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_api_key"
+            ) from err
+        except ArrError as err:
+            self.health.record_failure(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="arr_communication_error",
+                translation_placeholders={"error": str(err) or type(err).__name__},
+            ) from err
+        self.health.record_success()
+        return build_arr_snapshot(status, health, disk_space, queue)

@@ -5,33 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .coordinator import QbitrrConfigEntry
+from .coordinator import ArrCoordinator, InstanceHealth, QbitCoordinator, QbitrrConfigEntry
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
+TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME}
 
 
-async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: QbitrrConfigEntry
-) -> dict[str, Any]:
-    """Return what helps to debug one server, with secrets redacted."""
-    coordinator = entry.runtime_data
+def _health(reachable: bool, health: InstanceHealth) -> dict[str, Any]:  # noqa: FBT001
+    return {
+        "reachable": reachable,
+        "consecutive_failures": health.consecutive_failures,
+        "last_success": health.last_success.isoformat() if health.last_success else None,
+        "last_error": health.last_error,
+    }
+
+
+def _qbit(coordinator: QbitCoordinator) -> dict[str, Any]:
     client = coordinator.client
-    health = coordinator.health
     snapshot = coordinator.data
     return {
-        "entry": {
-            "data": async_redact_data(entry.data, TO_REDACT),
-            "options": async_redact_data(entry.options, TO_REDACT),
-        },
-        "health": {
-            "reachable": coordinator.last_update_success,
-            "consecutive_failures": health.consecutive_failures,
-            "last_success": health.last_success.isoformat() if health.last_success else None,
-            "last_error": health.last_error,
-        },
         "sync": {
             "rid": client.maindata.rid if client.maindata else None,
             "full_syncs": client.full_syncs,
@@ -46,4 +40,44 @@ async def async_get_config_entry_diagnostics(
             "tags": len(snapshot.maindata.tags),
             "server_state": dict(snapshot.server_state),
         },
+    }
+
+
+def _arr(coordinator: ArrCoordinator) -> dict[str, Any]:
+    snapshot = coordinator.data
+    return {
+        "app": {
+            "app": str(snapshot.status.app),
+            "version": snapshot.status.version,
+            "category": coordinator.category,
+        },
+        "health": [
+            {"source": m.source, "type": m.type, "message": m.message} for m in snapshot.health
+        ],
+        "disk_space": [
+            {"free_space": d.free_space, "total_space": d.total_space} for d in snapshot.disk_space
+        ],
+        "queue": {
+            "size": len(snapshot.queue),
+            "by_status": {
+                status: sum(1 for item in snapshot.queue if item.status == status)
+                for status in sorted({item.status for item in snapshot.queue})
+            },
+        },
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: QbitrrConfigEntry
+) -> dict[str, Any]:
+    """Return what helps to debug one server, with secrets redacted."""
+    coordinator = entry.runtime_data
+    details = _qbit(coordinator) if isinstance(coordinator, QbitCoordinator) else _arr(coordinator)
+    return {
+        "entry": {
+            "data": async_redact_data(entry.data, TO_REDACT),
+            "options": async_redact_data(entry.options, TO_REDACT),
+        },
+        "health": _health(coordinator.last_update_success, coordinator.health),
+        **details,
     }

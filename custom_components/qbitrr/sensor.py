@@ -1,4 +1,4 @@
-"""Sensors of a qBittorrent server: speeds, counts per state group, free space, versions."""
+"""Sensors: speeds, counts and free space of qBittorrent servers; queue and torrents of Arr apps."""
 
 from __future__ import annotations
 
@@ -13,25 +13,42 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api.maindata import QbitSnapshot
-from .coordinator import QbitrrConfigEntry
-from .entity import QbitEntity
+from .const import SIGNAL_QBIT_UPDATED
+from .coordinator import ArrSnapshot, QbitCoordinator, QbitrrConfigEntry
+from .entity import ArrEntity, QbitEntity
+from .helpers import loaded_qbit_coordinators
 from .policy.states import StateGroup
 
-# Read-only entities fed by the coordinator: no per-entity requests to limit.
+# Read-only entities fed by coordinators: no per-entity requests to limit.
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class QbitSensorDescription(SensorEntityDescription):
-    """A sensor computed from one poll's snapshot."""
+    """A sensor computed from one poll's snapshot of a qBittorrent server."""
 
     value_fn: Callable[[QbitSnapshot], StateType]
     attributes_fn: Callable[[QbitSnapshot], Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrSensorDescription(SensorEntityDescription):
+    """A sensor computed from one poll of an Arr app."""
+
+    value_fn: Callable[[ArrSnapshot], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArrTorrentsSensorDescription(SensorEntityDescription):
+    """A count of the app's torrents across every qBittorrent instance."""
+
+    group: StateGroup | None = None
 
 
 def _server_number(key: str) -> Callable[[QbitSnapshot], StateType]:
@@ -118,15 +135,50 @@ SENSORS: tuple[QbitSensorDescription, ...] = (
     ),
 )
 
+ARR_SENSORS: tuple[ArrSensorDescription, ...] = (
+    ArrSensorDescription(
+        key="queue_size",
+        translation_key="queue_size",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda snapshot: len(snapshot.queue),
+    ),
+    ArrSensorDescription(
+        key="arr_version",
+        translation_key="arr_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: snapshot.status.version,
+    ),
+)
+
+ARR_TORRENT_SENSORS: tuple[ArrTorrentsSensorDescription, ...] = (
+    ArrTorrentsSensorDescription(
+        key="torrents", translation_key="arr_torrents", state_class=SensorStateClass.MEASUREMENT
+    ),
+    ArrTorrentsSensorDescription(
+        key="stalled_torrents",
+        translation_key="arr_stalled_torrents",
+        state_class=SensorStateClass.MEASUREMENT,
+        group=StateGroup.STALLED,
+    ),
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: QbitrrConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of one qBittorrent server."""
+    """Add the sensors of one server."""
     coordinator = entry.runtime_data
-    async_add_entities(QbitSensor(coordinator, description) for description in SENSORS)
+    if isinstance(coordinator, QbitCoordinator):
+        async_add_entities(QbitSensor(coordinator, description) for description in SENSORS)
+        return
+    async_add_entities(
+        [
+            *(ArrSensor(coordinator, description) for description in ARR_SENSORS),
+            *(ArrTorrentsSensor(coordinator, description) for description in ARR_TORRENT_SENSORS),
+        ]
+    )
 
 
 class QbitSensor(QbitEntity, SensorEntity):
@@ -145,3 +197,63 @@ class QbitSensor(QbitEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class ArrSensor(ArrEntity, SensorEntity):
+    """A sensor of one Arr app."""
+
+    entity_description: ArrSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The value for the latest poll."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ArrTorrentsSensor(ArrEntity, SensorEntity):
+    """Torrents in the app's category on every reachable qBittorrent instance.
+
+    It reads the instances' models (no requests) and updates whenever any instance polls.
+    """
+
+    entity_description: ArrTorrentsSensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Follow every qBittorrent instance's updates too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_QBIT_UPDATED, self._handle_qbit_update)
+        )
+
+    @callback
+    def _handle_qbit_update(self) -> None:
+        self.async_write_ha_state()
+
+    @property
+    def available(self) -> bool:
+        """Counts come from the instances, so they stay valid while the app is unreachable."""
+        return True
+
+    def _per_instance(self) -> dict[str, int] | None:
+        category = self.coordinator.category
+        group = self.entity_description.group
+        counts: dict[str, int] = {}
+        for instance in loaded_qbit_coordinators(self.hass):
+            if not instance.last_update_success or instance.data is None:
+                continue
+            groups = instance.data.category_group_counts.get(category, {})
+            counts[instance.config_entry.title] = (
+                sum(groups.values()) if group is None else groups.get(group, 0)
+            )
+        return counts or None
+
+    @property
+    def native_value(self) -> StateType:
+        """The total over reachable instances; unknown when none is reachable."""
+        per_instance = self._per_instance()
+        return None if per_instance is None else sum(per_instance.values())
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The count on each reachable instance, and the category counted."""
+        return {"category": self.coordinator.category, "instances": self._per_instance() or {}}

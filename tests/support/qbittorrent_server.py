@@ -72,8 +72,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """Return whether ``port`` can be bound on ``host``."""
+    """Return whether a server could listen on ``port`` at ``host`` now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Servers (Qt, aiohttp) set SO_REUSEADDR, so TIME_WAIT leftovers of a previous run do not
+        # block them; without it here a just-stopped port would look taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..policy.states import StateGroup, count_by_group
+from ..policy.states import StateGroup, state_group
 
 # Only what entities, services and the policy read is kept, so the held model stays small.
 TORRENT_FIELDS = frozenset(
@@ -118,6 +118,8 @@ class QbitSnapshot:
     webapi_version: str
     counts: Mapping[StateGroup, int]
     category_counts: Mapping[str, int]
+    # {category: {state group: count}}, only groups that occur.
+    category_group_counts: Mapping[str, Mapping[StateGroup, int]]
     full_update: bool
 
     @property
@@ -139,17 +141,24 @@ class QbitSnapshot:
 def build_snapshot(
     maindata: Maindata, *, app_version: str, webapi_version: str, full_update: bool
 ) -> QbitSnapshot:
-    """Compute the per-poll figures from a merged model."""
+    """Compute the per-poll figures from a merged model, in one pass over the torrents."""
     category_counts: dict[str, int] = dict.fromkeys(maindata.categories, 0)
+    category_group_counts: dict[str, dict[StateGroup, int]] = {}
+    counts = dict.fromkeys(StateGroup, 0)
     for torrent in maindata.torrents.values():
         category = torrent.get("category")
         key = category if isinstance(category, str) else ""
+        group = state_group(torrent.get("state"))
+        counts[group] += 1
         category_counts[key] = category_counts.get(key, 0) + 1
+        groups = category_group_counts.setdefault(key, {})
+        groups[group] = groups.get(group, 0) + 1
     return QbitSnapshot(
         maindata=maindata,
         app_version=app_version,
         webapi_version=webapi_version,
-        counts=count_by_group(torrent.get("state") for torrent in maindata.torrents.values()),
+        counts=counts,
         category_counts=category_counts,
+        category_group_counts=category_group_counts,
         full_update=full_update,
     )

@@ -13,16 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 import re
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 import qbittorrentapi
 from requests import exceptions as requests_exceptions
 
 from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata
+from .url import normalize_url
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 _APP_VERSION = re.compile(r"^v?\d+\.\d+")
-_MAX_URL_LENGTH = 2048
 _WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
 
 
@@ -46,42 +45,12 @@ class QbitNotQbittorrentError(QbitError):
     """Something answered, but it is not a qBittorrent WebUI."""
 
 
-class InvalidUrlError(ValueError):
-    """The URL cannot address a qBittorrent WebUI."""
-
-
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
     """Versions the server reports."""
 
     app_version: str
     webapi_version: str
-
-
-def normalize_url(url: str) -> str:
-    """Return the canonical form of a WebUI URL, used as the config entry's unique id.
-
-    A URL without a scheme is taken as http; the scheme and host are lower-cased, a default
-    port is made explicit and a trailing slash is dropped, so two spellings of one server match.
-    """
-    text = url.strip()
-    if not text or len(text) > _MAX_URL_LENGTH:
-        raise InvalidUrlError(url)
-    if "://" not in text:
-        text = f"http://{text}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as err:
-        raise InvalidUrlError(url) from err
-    scheme = parts.scheme.lower()
-    host = parts.hostname
-    if scheme not in {"http", "https"} or not host or parts.username or parts.query:
-        raise InvalidUrlError(url)
-    if port is None:
-        port = 443 if scheme == "https" else 80
-    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 @contextmanager
@@ -225,6 +194,26 @@ class QbittorrentClient:
             webapi_version=info.webapi_version,
             full_update=full_update,
         )
+
+    def create_categories(self, names: list[str]) -> dict[str, str | None]:
+        """Create categories; per name None when created, "exists", or the failure's reason.
+
+        Each name is tried on its own, so one refused name does not stop the others.
+        """
+        outcome: dict[str, str | None] = {}
+        for name in names:
+            try:
+                with _translate_errors():
+                    self._api.torrents_create_category(name=name)
+            except QbitNotQbittorrentError as err:
+                # qBittorrent answers 409 for a name that exists (or that it refuses).
+                conflict = isinstance(err.__cause__, qbittorrentapi.Conflict409Error)
+                outcome[name] = "exists" if conflict else str(err)
+            except QbitError as err:
+                outcome[name] = str(err) or type(err).__name__
+            else:
+                outcome[name] = None
+        return outcome
 
     def reset(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
