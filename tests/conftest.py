@@ -6,27 +6,52 @@ from __future__ import annotations
 # otherwise put their own bundled `testing_config/custom_components` package first.
 import custom_components  # noqa: F401  # isort: skip
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
+import ssl
+import time
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 import qbittorrentapi
 
 from custom_components.qbitrr.api.url import normalize_url
-from custom_components.qbitrr.const import CONF_KIND, DOMAIN, KIND_QBITTORRENT
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from custom_components.qbitrr.const import (
+    CONF_APP,
+    CONF_CATEGORY,
+    CONF_KIND,
+    DOMAIN,
+    KIND_ARR,
+    KIND_QBITTORRENT,
+)
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 
+from .support.arr_emulator import ArrEmulator
 from .support.qbittorrent_server import QbittorrentServer
+from .support.web_servers import serve
 
 QBT_MAJORS = (4, 5)
 _SERVER_VERSIONS: dict[int, str] = {}
 _PASSED_PER_MAJOR: dict[int, int] = dict.fromkeys(QBT_MAJORS, 0)
+_USES_BOTH: set[str] = set()
 # Where scripts/setup puts qBittorrent 5.x, so a plain `pytest` finds it too.
 os.environ.setdefault(
     "QBITRR_QBT5_ROOT", str(Path(__file__).parent.parent / ".cache" / "qbittorrent5")
@@ -147,7 +172,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count passed tests per qBittorrent major version, for the closing summary."""
     if report.when == "call" and report.passed:
         for major in QBT_MAJORS:
-            if f"[qbt{major}" in report.nodeid or f"-qbt{major}" in report.nodeid:
+            if report.nodeid in _USES_BOTH or f"[qbt{major}" in report.nodeid:
                 _PASSED_PER_MAJOR[major] += 1
 
 
@@ -159,3 +184,141 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for major in QBT_MAJORS
     ]
     terminalreporter.write_line("real servers exercised: " + "; ".join(parts))
+
+
+@pytest.fixture
+def both_qbt(
+    request: pytest.FixtureRequest, qbt_servers: dict[int, QbittorrentServer]
+) -> Iterator[tuple[QbittorrentServer, QbittorrentServer]]:
+    """Both real servers at once (4.5 and 5.x), emptied before and after."""
+    _allow_loopback_sockets()
+    _USES_BOTH.add(request.node.nodeid)
+    servers = (qbt_servers[4], qbt_servers[5])
+    for server in servers:
+        if not server.running:
+            server.restart()
+        _reset_server(server)
+    yield servers
+    for server in servers:
+        if not server.running:
+            server.restart()
+        _reset_server(server)
+
+
+def add_qbt_entry(hass: HomeAssistant, server: QbittorrentServer) -> MockConfigEntry:
+    """Add (not set up) a config entry for a real server."""
+    data = entry_data(server)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"qBittorrent {server.major}",
+        data=data,
+        unique_id=data[CONF_URL],
+        entry_id=f"qbt{server.major}entry",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+ARR_KEYS = {"radarr": "radarr-api-key", "sonarr": "sonarr-api-key", "lidarr": "lidarr-api-key"}
+
+
+def _emulator(app: str) -> Iterator[ArrEmulator]:
+    _allow_loopback_sockets()
+    with ArrEmulator(app, api_key=ARR_KEYS[app]) as emulator:  # type: ignore[arg-type]
+        yield emulator
+
+
+@pytest.fixture
+def radarr() -> Iterator[ArrEmulator]:
+    """A Radarr emulator on 127.0.0.1."""
+    yield from _emulator("radarr")
+
+
+@pytest.fixture
+def sonarr() -> Iterator[ArrEmulator]:
+    """A Sonarr emulator on 127.0.0.1."""
+    yield from _emulator("sonarr")
+
+
+@pytest.fixture
+def lidarr() -> Iterator[ArrEmulator]:
+    """A Lidarr emulator on 127.0.0.1."""
+    yield from _emulator("lidarr")
+
+
+def add_arr_entry(
+    hass: HomeAssistant, emulator: ArrEmulator, *, category: str | None = None
+) -> MockConfigEntry:
+    """Add (not set up) a config entry for an Arr emulator."""
+    url = normalize_url(emulator.url)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{emulator.app.capitalize()} test",
+        data={
+            CONF_KIND: KIND_ARR,
+            CONF_URL: url,
+            CONF_API_KEY: emulator.api_key,
+            CONF_VERIFY_SSL: True,
+            CONF_APP: emulator.app,
+            CONF_CATEGORY: category or emulator.app,
+        },
+        unique_id=url,
+        entry_id=f"{emulator.app}entry",
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup_integration(hass: HomeAssistant) -> None:
+    """Set up the integration: every entry added so far loads."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_wait_for(
+    hass: HomeAssistant, predicate: Callable[[], object], message: str, timeout: float = 15
+) -> None:
+    """Poll a blocking predicate from the executor while the event loop keeps running."""
+    deadline = time.monotonic() + timeout
+    while not await hass.async_add_executor_job(predicate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{message} not met within {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "qbitrr-test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def https_html_server(self_signed_cert: tuple[Path, Path]) -> Iterator[int]:
+    """An HTTPS server with a self-signed certificate (serving HTML)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed_cert)
+    with serve(tls=context) as port:
+        yield port

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-import datetime as dt
 from pathlib import Path
 import re
-import ssl
 from typing import Any
 from unittest.mock import patch
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -141,44 +135,6 @@ def html_server() -> Iterator[int]:
 def json_404_server() -> Iterator[int]:
     """A JSON API that is not qBittorrent: every path is a 404."""
     with serve(Reply(404, b'{"error": "not found"}', "application/json")) as port:
-        yield port
-
-
-@pytest.fixture(scope="module")
-def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "qbitrr-test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-@pytest.fixture
-def https_html_server(self_signed_cert: tuple[Path, Path]) -> Iterator[int]:
-    """An HTTPS server with a self-signed certificate (serving HTML)."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*self_signed_cert)
-    with serve(tls=context) as port:
         yield port
 
 

@@ -233,6 +233,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _decimal(value: float) -> float | int:
+    # .NET decimals print without ".0" when whole.
+    return int(value) if float(value).is_integer() else value
+
+
 def _split_camel(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
 
@@ -327,7 +332,10 @@ class ArrEmulator:
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Listen and serve from a background thread; returns once the port is bound."""
+        """Listen and serve from a background thread; returns once the port is bound.
+
+        After ``stop()`` it may start again: same port, state kept (an app restart).
+        """
         if self._thread is not None:
             raise RuntimeError("already started")
         ready = threading.Event()
@@ -422,7 +430,9 @@ class ArrEmulator:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, "127.0.0.1", self._requested_port, reuse_address=True)
+            # A restart keeps the port, so clients see the same URL come back.
+            port = self._port if self._port is not None else self._requested_port
+            site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
             await site.start()
             self._port = int(runner.addresses[0][1])
         except BaseException as err:
@@ -676,9 +686,9 @@ class ArrEmulator:
             record["quality"] = {"quality": dict(profile.quality), "revision": dict(_REVISION)}
             record["customFormats"] = []
             record["customFormatScore"] = 0
-            record["size"] = size
+            record["size"] = _decimal(size)
             record["title"] = title
-            record["sizeleft"] = size / 2 if sizeleft is None else sizeleft
+            record["sizeleft"] = _decimal(size / 2 if sizeleft is None else sizeleft)
             if timeleft is not None:
                 record["timeleft"] = timeleft
             stamp = added.astimezone(UTC) if added is not None else datetime.now(UTC)
@@ -1038,6 +1048,8 @@ class ArrEmulator:
             self._next_command_id += 1
             self._commands.append(copy.deepcopy(body))
         command_body = {k: v for k, v in body.items() if k != "name"}
+        if self.app != "sonarr":  # Sonarr's Command class has no isTypeExclusive
+            command_body["isTypeExclusive"] = False
         command_body.update(
             {
                 "sendUpdatesToClient": True,
@@ -1045,7 +1057,6 @@ class ArrEmulator:
                 "completionMessage": "Completed",
                 "requiresDiskAccess": canonical.startswith("Downloaded"),
                 "isExclusive": False,
-                "isTypeExclusive": False,
                 "isLongRunning": False,
                 "name": canonical,
                 "trigger": "manual",

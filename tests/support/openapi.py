@@ -7,7 +7,7 @@ tests can skip cleanly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -42,6 +42,53 @@ SPEC_FOLDER_ENV = "QBITRR_ARR_OPENAPI"
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _check_integer(value: str, schema: Mapping[str, Any]) -> str | None:
+    if not _INT_RE.match(value):
+        return "not an integer"
+    fmt = str(schema.get("format", "int64"))
+    low, high = _INT_RANGES.get(fmt, _INT_RANGES["int64"])
+    return None if low <= int(value) <= high else f"out of {fmt} range"
+
+
+def _check_number(value: str, schema: Mapping[str, Any]) -> str | None:
+    try:
+        float(value)
+    except ValueError:
+        return "not a number"
+    return None
+
+
+def _check_boolean(value: str, schema: Mapping[str, Any]) -> str | None:
+    # .NET's bool.Parse: "true"/"false" in any case; not 1/0/yes.
+    return None if value.lower() in {"true", "false"} else "not a boolean (true/false)"
+
+
+def _check_date_time(value: str, schema: Mapping[str, Any]) -> str | None:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return "not a date-time"
+    return None
+
+
+def _check_uuid(value: str, schema: Mapping[str, Any]) -> str | None:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return "not a uuid"
+    return None
+
+
+# (type, format) -> check; (type, None) covers any format without its own entry.
+_CHECKERS: Mapping[tuple[object, object], Callable[[str, Mapping[str, Any]], str | None]] = {
+    ("integer", None): _check_integer,
+    ("number", None): _check_number,
+    ("boolean", None): _check_boolean,
+    ("string", "date-time"): _check_date_time,
+    ("string", "uuid"): _check_uuid,
+}
 
 
 def default_spec_folder() -> Path:
@@ -242,29 +289,42 @@ class OpenApiSpec:
                 continue
             param = declared.get(key)
             if param is None:
-                hint = next((n for n in declared if n.lower() == key.lower()), None)
-                problems.append(
-                    f"{where}: query parameter {key!r} is not declared"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                    + f"; declared: {', '.join(sorted(declared)) or 'none'}"
-                )
+                problems.append(f"{where}: {self._undeclared(key, declared)}")
                 continue
-            schema = self._resolve_schema(param.get("schema", {}))
-            if schema.get("type") == "array":
-                item_schema = self._resolve_schema(schema.get("items", {}))
-                for value in values:
-                    if problem := self._check_value(item_schema, value):
-                        problems.append(f"{where}: query parameter {key}={value!r}: {problem}")
-                continue
-            if len(values) > 1:
-                problems.append(f"{where}: query parameter {key!r} repeated but not an array")
-            for value in values:
-                if problem := self._check_value(schema, value):
-                    problems.append(f"{where}: query parameter {key}={value!r}: {problem}")
+            problems.extend(
+                f"{where}: query parameter {problem}"
+                for problem in self._check_query_values(key, param, values)
+            )
         problems.extend(
             f"{where}: required query parameter {name!r} missing"
             for name, param in declared.items()
             if param.get("required") and name not in merged
+        )
+        return problems
+
+    @staticmethod
+    def _undeclared(key: str, declared: Mapping[str, object]) -> str:
+        hint = next((n for n in declared if n.lower() == key.lower()), None)
+        return (
+            f"query parameter {key!r} is not declared"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + f"; declared: {', '.join(sorted(declared)) or 'none'}"
+        )
+
+    def _check_query_values(
+        self, key: str, param: Mapping[str, Any], values: list[str]
+    ) -> list[str]:
+        schema = self._resolve_schema(param.get("schema", {}))
+        problems: list[str] = []
+        if schema.get("type") == "array":
+            # Arrays travel as repeated keys (`movieIds=1&movieIds=2`), each an item.
+            schema = self._resolve_schema(schema.get("items", {}))
+        elif len(values) > 1:
+            problems.append(f"{key!r} repeated but not an array")
+        problems.extend(
+            f"{key}={value!r}: {problem}"
+            for value in values
+            if (problem := self._check_value(schema, value))
         )
         return problems
 
@@ -273,41 +333,15 @@ class OpenApiSpec:
 
     def _check_value(self, schema: Mapping[str, Any], value: str) -> str | None:
         """Why `value` (as sent in a URL) does not fit `schema`, or None."""
-        kind = schema.get("type")
         enum = schema.get("enum")
         if enum is not None:
             # ASP.NET binds enum names case-insensitively, so the real apps accept any case.
             if value.lower() not in {str(e).lower() for e in enum}:
                 return f"not one of {', '.join(map(str, enum))}"
             return None
-        if kind == "integer":
-            if not _INT_RE.match(value):
-                return "not an integer"
-            low, high = _INT_RANGES.get(schema.get("format", "int64"), _INT_RANGES["int64"])
-            if not low <= int(value) <= high:
-                return f"out of {schema.get('format', 'int64')} range"
-        elif kind == "number":
-            try:
-                float(value)
-            except ValueError:
-                return "not a number"
-        elif kind == "boolean":
-            # .NET's bool.Parse: "true"/"false" in any case; not 1/0/yes.
-            if value.lower() not in {"true", "false"}:
-                return "not a boolean (true/false)"
-        elif kind == "string":
-            fmt = schema.get("format")
-            if fmt == "date-time":
-                try:
-                    datetime.fromisoformat(value)
-                except ValueError:
-                    return "not a date-time"
-            elif fmt == "uuid":
-                try:
-                    uuid.UUID(value)
-                except ValueError:
-                    return "not a uuid"
-        return None
+        checker = _CHECKERS.get((schema.get("type"), schema.get("format")))
+        checker = checker or _CHECKERS.get((schema.get("type"), None))
+        return checker(value, schema) if checker else None
 
     # --- schemas ---------------------------------------------------------------------------
 

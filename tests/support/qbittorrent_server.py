@@ -1,4 +1,3 @@
-# Copyright (C) 2026 qbitrr contributors. SPDX-License-Identifier: MIT
 """Run real qbittorrent-nox servers (4.5 from apt, 5.x from a local folder) on 127.0.0.1.
 
 Stdlib and qbittorrent-api only (no Home Assistant imports), so the tests, ``scripts/devstack.py``
