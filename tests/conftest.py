@@ -276,13 +276,13 @@ async def setup_integration(hass: HomeAssistant) -> None:
 
 
 async def async_wait_for(
-    hass: HomeAssistant, predicate: Callable[[], object], message: str, timeout: float = 15
+    hass: HomeAssistant, predicate: Callable[[], object], message: str, within: float = 15
 ) -> None:
     """Poll a blocking predicate from the executor while the event loop keeps running."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not await hass.async_add_executor_job(predicate):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{message} not met within {timeout}s")
+            raise TimeoutError(f"{message} not met within {within}s")
         await asyncio.sleep(0.1)
 
 

@@ -417,7 +417,8 @@ class ArrEmulator:
             with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
                 runner.run(self._serve(ready))
         except BaseException as err:  # noqa: BLE001 - handed to start()
-            self._startup_error = self._startup_error or err
+            if not ready.is_set():  # later failures have no caller waiting for them
+                self._startup_error = self._startup_error or err
         finally:
             ready.set()
 
