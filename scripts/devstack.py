@@ -1,12 +1,14 @@
 """Orchestrate the dev stack behind ``scripts/develop`` (runs as ``python -m scripts.devstack``).
 
-Starts, on 127.0.0.1 only: qBittorrent 4.5 and 5.x with demo torrents, and a real Home Assistant
-with this repository's ``custom_components/qbitrr``; onboards Home Assistant over its REST API,
-adds both servers as ``qbitrr`` config entries through the config flow, prints the logins and
-waits for Ctrl-C. ``--check`` verifies the entries load and provide entities, then stops.
+Starts, on 127.0.0.1 only: qBittorrent 4.5 and 5.x with demo torrents, a Radarr and a Sonarr
+emulator (``tests/support/arr_emulator.py``, in this process) whose queues point at those
+torrents, and a real Home Assistant with this repository's ``custom_components/qbitrr``; onboards
+Home Assistant over its REST API, adds all four servers as ``qbitrr`` config entries through the
+config flow, prints the logins and waits for Ctrl-C. ``--check`` verifies the entries load and
+provide entities, the Arr sensors and the cross-instance services, then stops.
 
 Everything lives in ``dev-instance/`` (or ``$QBITRR_DEV_DIR``) and is reused by the next run:
-profiles, torrents, passwords, the Home Assistant user and its config entries.
+profiles, torrents, passwords, API keys, the Home Assistant user and its config entries.
 """
 
 from __future__ import annotations
@@ -27,16 +29,26 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import IO, TYPE_CHECKING, Any, Self, cast
 
 import aiohttp
 from packaging.requirements import Requirement
 
-from tests.support.qbittorrent_server import QbittorrentServer, add_magnets, free_port, port_is_free
+from tests.support.arr_emulator import ArrEmulator
+from tests.support.qbittorrent_server import (
+    PAUSED_STATES,
+    QbittorrentServer,
+    add_magnets,
+    free_port,
+    port_is_free,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Iterator, Mapping
+
+    from tests.support.arr_emulator import App
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "qbitrr"
@@ -48,8 +60,26 @@ HA_USER = "dev"
 HA_NAME = "Developer"
 QBT_USER = "admin"
 QBT_MENU_OPTION = "qbittorrent"  # the config flow's menu entry for a qBittorrent server
+ARR_APPS: tuple[App, ...] = ("radarr", "sonarr")
+ARR_DEFAULT_PORTS: dict[App, int] = {"radarr": 7878, "sonarr": 8989}
+ARR_LABELS: dict[App, str] = {"radarr": "Radarr", "sonarr": "Sonarr"}
+ARR_MENU_OPTION = "arr"  # the config flow's menu entry for a Radarr/Sonarr/Lidarr
+ARR_CATEGORY_STEP = "arr_category"  # the step after the API key: which category the app uses
+# Radarr's health check reports this, so its Health (problem) binary sensor is on.
+RADARR_HEALTH: tuple[dict[str, str], ...] = (
+    {
+        "source": "IndexerStatusCheck",
+        "type": "warning",
+        "message": "Indexers unavailable due to failures: Demo Indexer",
+        "wikiUrl": "https://wiki.servarr.com/radarr/system#indexers-are-unavailable-due-to-failures",
+    },
+)
+# Demo torrents without metadata wait in these states; the apps show them as queued.
+QUEUED_STATES = frozenset({"metaDL", "forcedMetaDL", "queuedDL", "checkingResumeData"})
 HA_START_TIMEOUT = 180.0
 ENTRY_TIMEOUT = 60.0
+# The Arr sensors follow the qBittorrent polls (every 15 s) and the Arr polls (every 30 s).
+SENSOR_TIMEOUT = 45.0
 HASS_RESTART_EXIT_CODE = 100  # "Restart" in the UI: hass exits with 100 and expects a supervisor
 
 # Demo torrents per server: (category, count, tags, paused, display-name prefix).
@@ -82,9 +112,17 @@ class State:
     qbt_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     ha_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     ha_token: str = ""
+    # app ("radarr"/"sonarr") -> the emulator's API key (32 hex digits, as the apps make them)
+    arr_api_keys: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
-    # server key ("qbt4"/"qbt5") -> {"url": ..., "entry_id": ...} of the entries this script made
+    # server key ("qbt4"/"qbt5"/"radarr"/"sonarr") -> {"url": ..., "entry_id": ...} of the
+    # entries this script made
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Generate the API keys a new (or older) state lacks; kept from then on."""
+        for app in ARR_APPS:
+            self.arr_api_keys.setdefault(app, secrets.token_hex(16))
 
     @classmethod
     def load(cls, path: Path) -> Self:
@@ -96,6 +134,7 @@ class State:
             qbt_password=str(raw["qbt_password"]),
             ha_password=str(raw["ha_password"]),
             ha_token=str(raw.get("ha_token", "")),
+            arr_api_keys={str(k): str(v) for k, v in raw.get("arr_api_keys", {}).items()},
             ports={str(k): int(v) for k, v in raw.get("ports", {}).items()},
             entries={str(k): dict(v) for k, v in raw.get("entries", {}).items()},
         )
@@ -109,6 +148,7 @@ class State:
                     "qbt_password": self.qbt_password,
                     "ha_password": self.ha_password,
                     "ha_token": self.ha_token,
+                    "arr_api_keys": self.arr_api_keys,
                     "ports": self.ports,
                     "entries": self.entries,
                 },
@@ -270,8 +310,20 @@ class HomeAssistantApi:
 # --- the stack ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EntryPlan:
+    """A config entry the stack wants, and what a user would enter in the config flow for it."""
+
+    key: str  # in State.entries: qbt4, qbt5, radarr, sonarr
+    label: str
+    url: str
+    menu_option: str
+    user_input: dict[str, Any]
+    category: str | None = None  # Arr apps: the answer to the arr_category step
+
+
 class DevStack:
-    """Both qBittorrent servers, hass, and the calls that wire them together."""
+    """Both qBittorrent servers, the Arr emulators, hass, and the calls that wire them together."""
 
     def __init__(self, dev_dir: Path, *, check: bool) -> None:
         """Prepare paths; nothing starts yet."""
@@ -282,10 +334,21 @@ class DevStack:
         self.pids_path = dev_dir / "run" / "pids"
         self.state = State.load(self.state_path)
         self.servers: dict[int, QbittorrentServer] = {}
+        self.arrs: dict[App, ArrEmulator] = {}
+        # Queue records per app and qBittorrent major: that server's torrents of the app's category.
+        self.queued: dict[App, dict[int, int]] = {}
         self.hass: subprocess.Popen[bytes] | None = None
         self.hass_port = 0
         self._hass_log: IO[bytes] | None = None
         self.timings: dict[str, float] = {}
+        # What the Arr check saw, for the summary.
+        self.arr_sensors: dict[str, str] = {}
+        self.distribution: dict[str, Any] = {}
+        self.category_sync: dict[str, Any] = {}
+        # stop() can run while a start is still busy in a worker thread (Ctrl-C during start-up):
+        # they take turns, and nothing starts once stop() began, so nothing is left running.
+        self._lifecycle = threading.Lock()
+        self._stopping = False
 
     @property
     def ha_url(self) -> str:
@@ -297,15 +360,32 @@ class DevStack:
     def choose_ports(self) -> None:
         """Use the documented ports, else last run's (entries point at them), else any free one."""
         taken: set[int] = set()
-        for major in (4, 5):
-            key = f"qbt{major}"
-            port = pick_port([QBT_DEFAULT_PORTS[major], self.state.ports.get(key)], taken)
-            if self.state.ports.get(key) not in {None, port}:
-                log(f"port {self.state.ports[key]} is taken: {QBT_LABELS[major]} moves to {port}")
+        servers: list[tuple[str, str, int]] = [
+            (f"qbt{major}", QBT_LABELS[major], QBT_DEFAULT_PORTS[major]) for major in (4, 5)
+        ]
+        servers += [
+            (app, f"the {ARR_LABELS[app]} emulator", ARR_DEFAULT_PORTS[app]) for app in ARR_APPS
+        ]
+        for key, label, default in servers:
+            previous = self.state.ports.get(key)
+            port = pick_port([default, previous], taken)
+            if previous is not None and previous != port:
+                if port == default:
+                    log(f"{label} moves back from port {previous} to its own, {port}")
+                else:
+                    log(f"port {previous} is taken: {label} moves to {port}")
             self.state.ports[key] = port
             taken.add(port)
         self.hass_port = pick_port([HA_DEFAULT_PORT, self.state.ports.get("hass")], taken)
         self.state.ports["hass"] = self.hass_port
+
+    @contextlib.contextmanager
+    def _starting(self, what: str) -> Iterator[None]:
+        """Hold off stop() while ``what`` starts; refuse to start once stopping began."""
+        with self._lifecycle:
+            if self._stopping:
+                raise StackError(f"not starting {what}: the stack is stopping")
+            yield
 
     def record_pids(self) -> None:
         """Write the children's pids so scripts/develop can still stop them if we die hard."""
@@ -326,8 +406,9 @@ class DevStack:
             port=self.state.ports[f"qbt{major}"],
             fresh=False,
         )
-        self.servers[major] = server
-        server.start()
+        with self._starting(QBT_LABELS[major]):
+            self.servers[major] = server
+            server.start()
         self.timings[f"qBittorrent {major}.x start"] = time.monotonic() - started
         client = server.client()
         try:
@@ -344,6 +425,99 @@ class DevStack:
                 log(f"{QBT_LABELS[major]}: added {sum(d[1] for d in DEMO_TORRENTS)} demo torrents")
         finally:
             client.auth_log_out()
+
+    def start_arr(self, app: App) -> None:
+        """Start one emulator; its queue holds the app's torrents on both qBittorrent servers.
+
+        It serves from its own thread in this process. One qBittorrent download client per
+        server, with the app's category (what the config flow offers as the category).
+        """
+        started = time.monotonic()
+        emulator = ArrEmulator(
+            app,
+            api_key=self.state.arr_api_keys[app],
+            port=self.state.ports[app],
+            qbittorrent_remover=self.remove_torrent,
+        )
+        emulator.set_download_clients(
+            [
+                emulator.qbittorrent_client(
+                    client_id=number,
+                    name=QBT_LABELS[major],
+                    host=HOST,
+                    port=server.port,
+                    username=server.username,
+                    category=app,
+                )
+                for number, (major, server) in enumerate(sorted(self.servers.items()), start=1)
+            ]
+        )
+        if app == "radarr":
+            emulator.set_health(RADARR_HEALTH)
+        with self._starting(f"the {ARR_LABELS[app]} emulator"):
+            self.queued[app] = self.fill_queue(emulator, app)
+            self.arrs[app] = emulator
+            try:
+                emulator.start()
+            except OSError as err:
+                where = f"{HOST}:{self.state.ports[app]}"
+                raise StackError(
+                    f"the {ARR_LABELS[app]} emulator cannot listen on {where}: {err}"
+                ) from err
+        self.timings[f"{ARR_LABELS[app]} start"] = time.monotonic() - started
+
+    def fill_queue(self, emulator: ArrEmulator, app: App) -> dict[int, int]:
+        """One queue record per torrent of the app's category on each server; count per server.
+
+        As the apps report them: downloadId is the upper-case hash, the title the torrent's
+        name, downloadClient the client's name; media ids 1..n (Sonarr: episode ids too).
+        """
+        counts: dict[int, int] = {}
+        media_id = 0
+        for major, server in sorted(self.servers.items()):
+            client = server.client()
+            try:
+                torrents = client.torrents_info(category=app)
+            finally:
+                client.auth_log_out()
+            for torrent in sorted(torrents, key=lambda t: (str(t["name"]), str(t["hash"]))):
+                media_id += 1
+                state = str(torrent.get("state", ""))
+                emulator.add_queue_item(
+                    str(torrent["hash"]).upper(),
+                    title=str(torrent["name"]),
+                    media_id=media_id,
+                    episode_id=1000 + media_id if app == "sonarr" else None,
+                    download_client=QBT_LABELS[major],
+                    status=(
+                        "paused"
+                        if state in PAUSED_STATES
+                        else "queued"
+                        if state in QUEUED_STATES
+                        else "downloading"
+                    ),
+                    output_path=str(torrent.get("content_path") or "") or None,
+                )
+            counts[major] = len(torrents)
+        return counts
+
+    def remove_torrent(self, info_hash: str) -> None:
+        """The emulators' ``qbittorrent_remover``: delete the torrent and its files everywhere.
+
+        An emulator calls it from a worker thread when a queue item is removed with
+        ``removeFromClient=true``, as Radarr/Sonarr delete the download in qBittorrent.
+        """
+        for major, server in sorted(self.servers.items()):
+            if not server.running:
+                continue
+            client = server.client()
+            try:
+                held = bool(client.torrents_info(torrent_hashes=info_hash))
+                client.torrents_delete(delete_files=True, torrent_hashes=info_hash)
+            finally:
+                client.auth_log_out()
+            if held:
+                log(f"{QBT_LABELS[major]}: deleted torrent {info_hash} (removed from an Arr queue)")
 
     def write_ha_config(self) -> None:
         """configuration.yaml (regenerated each run), the integration symlink, onboarding seed."""
@@ -450,7 +624,10 @@ logger:
         return None if self.hass is None else self.hass.poll()
 
     def stop(self) -> None:
-        """Stop hass first (it talks to the servers), then both servers."""
+        """Stop hass first (it talks to the servers), then the emulators, then both servers."""
+        with self._lifecycle:
+            # Waits for a start still running in a worker thread; later starts are refused.
+            self._stopping = True
         if self.hass is not None and self.hass.poll() is None:
             log("stopping Home Assistant")
             self.hass.terminate()
@@ -463,6 +640,12 @@ logger:
         if self._hass_log is not None:
             self._hass_log.close()
             self._hass_log = None
+        # Their removals talk to the qBittorrent servers: stop them first. stop() joins the
+        # emulator's thread (and its worker threads).
+        for app, emulator in self.arrs.items():
+            if emulator.running:
+                log(f"stopping the {ARR_LABELS[app]} emulator")
+            emulator.stop()
         for major, server in self.servers.items():
             if server.running:
                 log(f"stopping {QBT_LABELS[major]}")
@@ -565,61 +748,102 @@ logger:
         )
         return str(token)
 
+    def entry_plans(self) -> list[EntryPlan]:
+        """The entries for both qBittorrent servers and both emulators, as a user enters them."""
+        plans = [
+            EntryPlan(
+                key=f"qbt{major}",
+                label=QBT_LABELS[major],
+                url=server.url,
+                menu_option=QBT_MENU_OPTION,
+                user_input={
+                    "url": server.url,
+                    "username": server.username,
+                    "password": server.password,
+                    "verify_ssl": True,
+                },
+            )
+            for major, server in self.servers.items()
+        ]
+        plans += [
+            EntryPlan(
+                key=app,
+                label=ARR_LABELS[app],
+                url=emulator.url,
+                menu_option=ARR_MENU_OPTION,
+                user_input={"url": emulator.url, "api_key": emulator.api_key, "verify_ssl": True},
+                category=app,  # the demo torrents' category
+            )
+            for app, emulator in self.arrs.items()
+        ]
+        return plans
+
     async def add_entries(self, api: HomeAssistantApi) -> None:
         """Run the qbitrr config flow for each server whose entry is missing."""
         existing = {e["entry_id"] for e in await self.entries(api)}
-        for major, server in self.servers.items():
-            key = f"qbt{major}"
-            known = self.state.entries.get(key)
+        for plan in self.entry_plans():
+            known = self.state.entries.get(plan.key)
             if known and known.get("entry_id") in existing:
-                if known.get("url") == server.url:
+                if known.get("url") == plan.url:
                     continue
                 # Our server moved to another port: replace the entry this script made for it.
+                log(f"{plan.label} moved to {plan.url}: replacing its entry for {known.get('url')}")
                 await api.request("DELETE", f"/api/config/config_entries/entry/{known['entry_id']}")
-            try:
-                flow = await api.request(
-                    "POST", "/api/config/config_entries/flow", json_body={"handler": DOMAIN}
-                )
-            except StackError as err:
-                raise StackError(
-                    f"{err}\n    the qbitrr config flow did not load; see"
-                    f" {self.config_dir / 'home-assistant.log'}"
-                ) from err
-            step_path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-            result = flow
-            if result.get("type") == "menu":
-                # The first step lets the user pick the kind of server.
-                if QBT_MENU_OPTION not in result.get("menu_options", []):
-                    raise StackError(
-                        f"qbitrr config flow menu has no {QBT_MENU_OPTION!r}: {result}"
-                    )
-                result = await api.request(
-                    "POST", step_path, json_body={"next_step_id": QBT_MENU_OPTION}
-                )
-            if result.get("type") == "form":
-                result = await api.request(
-                    "POST",
-                    step_path,
-                    json_body={
-                        "url": server.url,
-                        "username": server.username,
-                        "password": server.password,
-                        "verify_ssl": True,
-                    },
-                )
+                del self.state.entries[plan.key]
+            result = await self.run_flow(api, plan)
             kind = result.get("type")
             if kind == "create_entry":
                 entry_id = str(result["result"]["entry_id"])
-                self.state.entries[key] = {"url": server.url, "entry_id": entry_id}
-                log(f"config entry added for {QBT_LABELS[major]} ({server.url})")
+                self.state.entries[plan.key] = {"url": plan.url, "entry_id": entry_id}
+                log(f"config entry added for {plan.label} ({plan.url})")
             elif kind == "abort" and result.get("reason") == "already_configured":
-                log(f"{QBT_LABELS[major]} ({server.url}) is already configured")
+                log(f"{plan.label} ({plan.url}) is already configured")
             else:
                 raise StackError(
-                    f"config flow for {server.url} ended with {kind}:"
+                    f"config flow for {plan.label} ({plan.url}) ended with {kind}:"
                     f" {result.get('errors') or result.get('reason') or result}"
                 )
         self.state.save(self.state_path)
+
+    async def run_flow(self, api: HomeAssistantApi, plan: EntryPlan) -> dict[str, Any]:
+        """Go through the config flow like a user: menu, server form, (Arr) category form.
+
+        Returns the last step's reply; a flow left at a form (errors) is aborted.
+        """
+        try:
+            flow = await api.request(
+                "POST", "/api/config/config_entries/flow", json_body={"handler": DOMAIN}
+            )
+        except StackError as err:
+            raise StackError(
+                f"{err}\n    the qbitrr config flow did not load; see"
+                f" {self.config_dir / 'home-assistant.log'}"
+            ) from err
+        step_path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+        result: dict[str, Any] = flow
+        if result.get("type") == "menu":
+            # The first step lets the user pick the kind of server.
+            if plan.menu_option not in result.get("menu_options", []):
+                raise StackError(f"qbitrr config flow menu has no {plan.menu_option!r}: {result}")
+            result = await api.request(
+                "POST", step_path, json_body={"next_step_id": plan.menu_option}
+            )
+        if result.get("type") == "form":
+            result = await api.request("POST", step_path, json_body=plan.user_input)
+        if (
+            plan.category is not None
+            and result.get("type") == "form"
+            and result.get("step_id") == ARR_CATEGORY_STEP
+            and not result.get("errors")
+        ):
+            fields = {f.get("name") for f in result.get("data_schema") or []}
+            if "category" not in fields:
+                raise StackError(f"the {ARR_CATEGORY_STEP} step asks no category: {result}")
+            result = await api.request("POST", step_path, json_body={"category": plan.category})
+        if result.get("type") == "form":
+            # Do not leave a half-done flow behind in Home Assistant.
+            await api.request("DELETE", step_path, ok=(200, 404))
+        return result
 
     async def entries(self, api: HomeAssistantApi) -> list[dict[str, Any]]:
         """The qbitrr config entries as the REST API lists them."""
@@ -632,7 +856,8 @@ logger:
         while True:
             entries = await self.entries(api)
             states = {e["title"]: e["state"] for e in entries}
-            if len(entries) >= len(self.servers) and all(s == "loaded" for s in states.values()):
+            wanted = len(self.servers) + len(self.arrs)
+            if len(entries) >= wanted and all(s == "loaded" for s in states.values()):
                 return entries
             failed = {t: s for t, s in states.items() if s in {"setup_error", "migration_error"}}
             if failed or time.monotonic() > deadline:
@@ -673,6 +898,117 @@ logger:
                 raise StackError(f"no qbitrr sensor states for some entries: {counts}")
             await asyncio.sleep(1)
 
+    # the Arr side
+
+    def entry_id(self, entries: list[dict[str, Any]], key: str, title: str) -> str:
+        """Entry id of a server: the one this script made, else the entry with its title."""
+        ids = {e["entry_id"] for e in entries}
+        known = self.state.entries.get(key, {}).get("entry_id")
+        if known in ids:
+            return str(known)
+        for entry in entries:
+            if entry["title"] == title:
+                return str(entry["entry_id"])
+        raise StackError(f"no qbitrr config entry {title!r}")
+
+    def arr_entry_ids(self, entries: list[dict[str, Any]]) -> dict[App, str]:
+        """Config entry id per emulator."""
+        return {
+            app: self.entry_id(entries, app, f"{ARR_LABELS[app]} {HOST}:{emulator.port}")
+            for app, emulator in self.arrs.items()
+        }
+
+    def qbt_entry_ids(self, entries: list[dict[str, Any]]) -> dict[int, str]:
+        """Config entry id per qBittorrent major version."""
+        return {
+            major: self.entry_id(entries, f"qbt{major}", f"qBittorrent {HOST}:{server.port}")
+            for major, server in self.servers.items()
+        }
+
+    async def wait_arr_sensors(self, api: HomeAssistantApi, entries: list[dict[str, Any]]) -> None:
+        """Wait until each app's device shows what its emulator holds.
+
+        Queue: the records queued; Torrents: the app's torrents over both qBittorrent servers
+        (its value follows their polls, every 15 s); Health: on for Radarr's warning only.
+        """
+        expected: list[tuple[App, str, str]] = []  # (app, entity unique id, state)
+        for app, entry_id in self.arr_entry_ids(entries).items():
+            total = str(sum(self.queued[app].values()))
+            expected += [
+                (app, f"{entry_id}-queue_size", total),
+                (app, f"{entry_id}-torrents", total),
+                (app, f"{entry_id}-health_problem", "on" if app == "radarr" else "off"),
+            ]
+        started = time.monotonic()
+        said_so = False
+        while True:
+            (registry,) = await api.websocket({"type": "config/entity_registry/list"})
+            states = {s["entity_id"]: s["state"] for s in await api.request("GET", "/api/states")}
+            by_unique_id = {
+                str(item.get("unique_id")): str(item["entity_id"])
+                for item in registry
+                if item.get("platform") == DOMAIN
+            }
+            seen: dict[str, str] = {}
+            wrong: list[str] = []
+            for app, unique_id, want in expected:
+                entity_id = by_unique_id.get(unique_id)
+                if entity_id is None:
+                    wrong.append(f"{ARR_LABELS[app]} has no entity {unique_id}")
+                    continue
+                if app not in entity_id:
+                    raise StackError(f"{ARR_LABELS[app]}'s entity {entity_id} lacks {app!r}")
+                seen[entity_id] = got = states.get(entity_id, "missing")
+                if got != want:
+                    wrong.append(f"{entity_id} is {got!r}, expected {want!r}")
+            if not wrong:
+                self.arr_sensors = seen
+                self.timings["Arr sensors right"] = time.monotonic() - started
+                return
+            if time.monotonic() > started + SENSOR_TIMEOUT:
+                raise StackError(f"Arr sensors after {SENSOR_TIMEOUT:.0f}s: " + "; ".join(wrong))
+            if not said_so:
+                said_so = True
+                log("waiting for the Arr sensors (next qBittorrent/Arr poll): " + "; ".join(wrong))
+            await asyncio.sleep(1)
+
+    async def call_service(
+        self, api: HomeAssistantApi, service: str, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Call a qbitrr service over REST and return its response."""
+        reply = await api.request(
+            "POST", f"/api/services/{DOMAIN}/{service}?return_response", json_body=data or {}
+        )
+        response = reply.get("service_response") if isinstance(reply, dict) else None
+        if not isinstance(response, dict):
+            raise StackError(f"{DOMAIN}.{service} returned no response: {reply}")
+        return response
+
+    async def check_services(self, api: HomeAssistantApi, entries: list[dict[str, Any]]) -> None:
+        """get_distribution counts each app's torrents on both instances; sync_categories works."""
+        qbt_ids = self.qbt_entry_ids(entries)
+        categories = sorted(self.arrs)
+        distribution = await self.call_service(api, "get_distribution", {"categories": categories})
+        for app in categories:
+            counts = distribution.get("distribution", {}).get(app, {})
+            for major, entry_id in qbt_ids.items():
+                if counts.get(entry_id) != self.queued[app][major]:
+                    raise StackError(
+                        f"get_distribution: {app} on {QBT_LABELS[major]} is"
+                        f" {counts.get(entry_id)!r}, expected {self.queued[app][major]}"
+                        f" ({distribution})"
+                    )
+        self.distribution = distribution
+        sync = await self.call_service(api, "sync_categories")
+        if missing := set(categories) - set(sync.get("categories", [])):
+            raise StackError(f"sync_categories does not manage {sorted(missing)}: {sync}")
+        instances = sync.get("instances", {})
+        for major, entry_id in qbt_ids.items():
+            result = instances.get(entry_id)
+            if result is None or result.get("failed"):
+                raise StackError(f"sync_categories on {QBT_LABELS[major]}: {result or 'missing'}")
+        self.category_sync = sync
+
     # output
 
     def write_credentials(self) -> str:
@@ -690,9 +1026,47 @@ logger:
                 f"  username: {server.username}",
                 f"  password: {server.password}",
             ]
+        for app, emulator in self.arrs.items():
+            lines += [
+                f"{ARR_LABELS[app] + ' emulator':<16} {emulator.url}",
+                f"  api key: {emulator.api_key}",
+            ]
         text = "\n".join(lines) + "\n"
         _write_private(self.dev_dir / "credentials.txt", text)
         return text
+
+    def arr_summary(self) -> list[str]:
+        """The emulators, the Arr sensors and the cross-instance services, for the summary."""
+        lines = ["Arr emulators (in the orchestrator process):"]
+        for app, emulator in self.arrs.items():
+            per_server = ", ".join(
+                f"{n} on {QBT_LABELS[major]}" for major, n in sorted(self.queued[app].items())
+            )
+            warnings = len([h for h in emulator.health if h.get("type") in {"warning", "error"}])
+            lines.append(
+                f"  {ARR_LABELS[app]:<7} {emulator.url}  api key {emulator.api_key}"
+                f"  queue {sum(self.queued[app].values())} ({per_server}),"
+                f" {warnings} health warning{'s' * (warnings != 1)}"
+            )
+        lines += ["Arr sensors:"]
+        lines += [f"  {entity_id} = {state}" for entity_id, state in self.arr_sensors.items()]
+        titles: Mapping[str, str] = self.distribution.get("instances", {})
+        lines.append("Torrents per category and instance (qbitrr.get_distribution):")
+        for category, counts in self.distribution.get("distribution", {}).items():
+            per_instance = ", ".join(f"{titles.get(k, k)} {n}" for k, n in counts.items())
+            lines.append(f"  {category}: {per_instance}")
+        if self.category_sync:
+            instances = self.category_sync.get("instances", {}).values()
+            lines.append(
+                f"qbitrr.sync_categories: {', '.join(self.category_sync.get('categories', []))}"
+                f" on {len(instances)} instances, "
+                + "; ".join(
+                    f"{i.get('title')}: created {i.get('created') or 'none'},"
+                    f" failed {i.get('failed') or 'none'}"
+                    for i in instances
+                )
+            )
+        return lines
 
 
 def summarize(
@@ -728,6 +1102,10 @@ async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any
         log(f"starting {QBT_LABELS[major]} on {HOST}:{stack.state.ports[f'qbt{major}']}")
         await asyncio.to_thread(stack.start_qbittorrent, major)
         stack.record_pids()
+    # In this process (own threads), so no pids to record; their queues need the torrents.
+    for app in ARR_APPS:
+        log(f"starting the {ARR_LABELS[app]} emulator on {HOST}:{stack.state.ports[app]}")
+        await asyncio.to_thread(stack.start_arr, app)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         api = HomeAssistantApi(session, stack.ha_url)
         await stack.wait_hass(api)
@@ -740,6 +1118,8 @@ async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any
         await stack.add_entries(api)
         entries = await stack.wait_entries_loaded(api)
         per_entry = await stack.wait_entities(api, entries)
+        await stack.wait_arr_sensors(api, entries)
+        await stack.check_services(api, entries)
     return entries, per_entry
 
 
@@ -758,6 +1138,10 @@ async def until_stopped(stack: DevStack, stop: asyncio.Event) -> int:
         for major, server in stack.servers.items():
             if not server.running and not stop.is_set():
                 log(f"{QBT_LABELS[major]} exited; log tail:\n{server.log_tail()}")
+                return 1
+        for app, emulator in stack.arrs.items():
+            if not emulator.running and not stop.is_set():
+                log(f"the {ARR_LABELS[app]} emulator stopped; stopping")
                 return 1
     return 0
 
@@ -780,6 +1164,7 @@ async def run(stack: DevStack) -> int:
         stack.timings["total up"] = time.monotonic() - started
         credentials = stack.write_credentials()
         print("\n".join(["", "qbitrr dev stack is up:", *summarize(entries, per_entry), ""]))
+        print("\n".join([*stack.arr_summary(), ""]))
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items())
         print(f"timings: {timing}")
         if stack.check:

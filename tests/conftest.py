@@ -247,7 +247,11 @@ def lidarr() -> Iterator[ArrEmulator]:
 
 
 def add_arr_entry(
-    hass: HomeAssistant, emulator: ArrEmulator, *, category: str | None = None
+    hass: HomeAssistant,
+    emulator: ArrEmulator,
+    *,
+    category: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
     """Add (not set up) a config entry for an Arr emulator."""
     url = normalize_url(emulator.url)
@@ -264,6 +268,7 @@ def add_arr_entry(
         },
         unique_id=url,
         entry_id=f"{emulator.app}entry",
+        options=options or {},
     )
     entry.add_to_hass(hass)
     return entry

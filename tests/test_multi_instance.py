@@ -293,3 +293,29 @@ async def test_service_validation(hass: HomeAssistant, both_qbt: Pair, radarr: A
             return_response=True,
         )
     assert err.value.translation_key == "service_config_entry_not_loaded"
+
+
+async def test_arr_counts_follow_instances_loading_and_unloading(
+    hass: HomeAssistant, both_qbt: Pair, radarr: ArrEmulator
+) -> None:
+    qbt4, _ = both_qbt
+    add_magnets(qbt4.client(), 2, category="radarr")
+    e4 = add_qbt_entry(hass, qbt4)
+    arr = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{arr.entry_id}-torrents")
+    assert entity_id is not None
+
+    def value() -> str:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        return state.state
+
+    # No poll needed: the count follows the instance as soon as it is loaded.
+    assert value() == "2"
+    await hass.config_entries.async_unload(e4.entry_id)
+    await hass.async_block_till_done()
+    assert value() == "unknown"
+    await hass.config_entries.async_setup(e4.entry_id)
+    await hass.async_block_till_done()
+    assert value() == "2"

@@ -7,7 +7,11 @@ from pathlib import Path
 import re
 from typing import Any
 
+from custom_components.qbitrr.const import DOMAIN
 from custom_components.qbitrr.sensor import SENSORS
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.setup import async_setup_component
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "qbitrr"
 
@@ -31,3 +35,15 @@ def test_every_sensor_has_a_name_and_an_icon(strings: dict[str, Any]) -> None:
     for description in SENSORS:
         assert description.translation_key in strings["entity"]["sensor"]
         assert description.translation_key in icons["entity"]["sensor"]
+
+
+async def test_every_service_is_described_translated_and_has_an_icon(
+    hass: HomeAssistant, strings: dict[str, Any]
+) -> None:
+    await async_setup_component(hass, DOMAIN, {})
+    descriptions = await async_get_all_descriptions(hass)
+    services = descriptions[DOMAIN]
+    icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
+    assert set(services) == set(strings["services"]) == set(icons["services"])
+    for name, description in services.items():
+        assert set(description["fields"]) == set(strings["services"][name].get("fields", {})), name

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import cast
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -12,14 +14,16 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
 from .api.arr import ArrApp, ArrClient
 from .api.qbittorrent import QbittorrentClient
-from .const import CONF_APP, CONF_KIND, DOMAIN, KIND_ARR
+from .const import CONF_APP, CONF_KIND, DOMAIN, KIND_ARR, SIGNAL_QBIT_UPDATED
 from .coordinator import (
     ArrConfigEntry,
     ArrCoordinator,
@@ -27,7 +31,9 @@ from .coordinator import (
     QbitCoordinator,
     QbitrrConfigEntry,
 )
+from .handling import HANDLER_KEY, TorrentHandler
 from .helpers import loaded_qbit_coordinators
+from .policy.options import OPT_AUTO_HANDLE, OPT_AUTO_INTERVAL, with_defaults
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -36,6 +42,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the services; they answer clearly even while no entry is loaded."""
+    # Torrent history spans instances and Arr entries, so it lives beside them, not in one.
+    hass.data[HANDLER_KEY] = TorrentHandler(hass)
     async_setup_services(hass)
     return True
 
@@ -60,6 +68,22 @@ async def _async_setup_qbit(hass: HomeAssistant, entry: QbitConfigEntry) -> None
     coordinator = QbitCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    _announce_state_changes(hass, entry)
+
+
+def _announce_state_changes(hass: HomeAssistant, entry: QbitConfigEntry) -> None:
+    """Tell views across instances (an Arr's torrent counts) when this one loads or unloads.
+
+    The listener outlives unloading on purpose, to announce it, and then removes itself.
+    """
+
+    @callback
+    def changed() -> None:
+        async_dispatcher_send(hass, SIGNAL_QBIT_UPDATED)
+        if entry.state is not ConfigEntryState.LOADED:
+            unsubscribe()
+
+    unsubscribe = entry.async_on_state_change(changed)
 
 
 async def _async_setup_arr(hass: HomeAssistant, entry: ArrConfigEntry) -> None:
@@ -75,6 +99,20 @@ async def _async_setup_arr(hass: HomeAssistant, entry: ArrConfigEntry) -> None:
     # The app's category now belongs on every reachable instance.
     for instance in loaded_qbit_coordinators(hass):
         instance.schedule_category_sync()
+    options = with_defaults(entry.options)
+    if options[OPT_AUTO_HANDLE]:
+
+        async def handle(now: datetime) -> None:
+            await hass.data[HANDLER_KEY].async_run([coordinator], dry_run=False)
+
+        entry.async_on_unload(
+            async_track_time_interval(
+                hass,
+                handle,
+                timedelta(minutes=options[OPT_AUTO_INTERVAL]),
+                name=f"{DOMAIN} handle {entry.title}",
+            )
+        )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> bool:

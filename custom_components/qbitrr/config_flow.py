@@ -7,7 +7,12 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -15,9 +20,13 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -46,6 +55,22 @@ from .api.qbittorrent import (
 from .api.url import InvalidUrlError, host_and_port, normalize_url
 from .const import CONF_APP, CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_ARR, KIND_QBITTORRENT, LOGGER
 from .policy.categories import is_valid_category
+from .policy.model import UnknownTorrentAction
+from .policy.options import (
+    OPT_AUTO_HANDLE,
+    OPT_AUTO_INTERVAL,
+    OPT_MAX_ETA,
+    OPT_MAX_PROGRESS,
+    OPT_MAX_REMOVALS,
+    OPT_MIN_AGE,
+    OPT_PROTECT_TAG,
+    OPT_SLOW_PERIOD,
+    OPT_SLOW_SPEED,
+    OPT_STALL_DELAY,
+    OPT_STRIKES,
+    OPT_UNKNOWN_ACTION,
+    with_defaults,
+)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username"))
@@ -136,11 +161,78 @@ def _without_secrets(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _number(low: float, high: float, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+    if unit:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+def _options_schema(options: Mapping[str, Any]) -> vol.Schema:
+    current = with_defaults(options)
+    fields: dict[str, Any] = {
+        OPT_STALL_DELAY: _number(1, 10080, "min"),
+        OPT_STRIKES: _number(1, 50),
+        OPT_MIN_AGE: _number(0, 10080, "min"),
+        OPT_MAX_PROGRESS: _number(0, 100, "%"),
+        OPT_MAX_REMOVALS: _number(0, 1000),
+        OPT_SLOW_SPEED: _number(0, 1_000_000, "KiB/s"),
+        OPT_SLOW_PERIOD: _number(1, 10080, "min"),
+        OPT_MAX_ETA: _number(0, 8760, "h"),
+        OPT_PROTECT_TAG: TextSelector(),
+        OPT_UNKNOWN_ACTION: SelectSelector(
+            SelectSelectorConfig(
+                options=[action.value for action in UnknownTorrentAction],
+                translation_key=OPT_UNKNOWN_ACTION,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        OPT_AUTO_HANDLE: BooleanSelector(),
+        OPT_AUTO_INTERVAL: _number(5, 10080, "min"),
+    }
+    return vol.Schema(
+        {vol.Required(key, default=current[key]): selector for key, selector in fields.items()}
+    )
+
+
+class ArrOptionsFlow(OptionsFlowWithReload):
+    """The rules and guards of one Arr's torrent handling."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show every rule and guard with its current value."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            tag = str(user_input.get(OPT_PROTECT_TAG, "")).strip()
+            if "," in tag:
+                errors[OPT_PROTECT_TAG] = "invalid_tag"
+            else:
+                return self.async_create_entry(data={**user_input, OPT_PROTECT_TAG: tag})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                _options_schema(self.config_entry.options), user_input
+            ),
+            errors=errors,
+        )
+
+
 class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a qBittorrent server or an Arr app; each is its own entry, none is primary."""
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> ArrOptionsFlow:  # noqa: ARG004
+        """Options exist for Arr entries: their torrent-handling rules."""
+        return ArrOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+        """Only Arr entries have options; qBittorrent servers have nothing to tune."""
+        return config_entry.data.get(CONF_KIND) == KIND_ARR
 
     def __init__(self) -> None:
         """Start with nothing checked."""

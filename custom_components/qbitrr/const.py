@@ -24,3 +24,7 @@ ARR_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 # Sent after every poll of any qBittorrent instance (success or failure), so entities that
 # look across instances (an Arr's torrents) update with them.
 SIGNAL_QBIT_UPDATED: Final = f"{DOMAIN}_qbit_updated"
+
+# Fired when a torrent finishes downloading, or enters an error state, between two polls.
+EVENT_TORRENT_COMPLETED: Final = "qbitrr_torrent_completed"
+EVENT_TORRENT_FAILED: Final = "qbitrr_torrent_failed"

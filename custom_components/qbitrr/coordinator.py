@@ -20,6 +20,7 @@ from .api.arr import (
     ArrError,
     ArrStatus,
     DiskSpace,
+    DownloadClient,
     HealthMessage,
     QueueItem,
 )
@@ -29,12 +30,21 @@ from .const import (
     ARR_UPDATE_INTERVAL,
     CONF_CATEGORY,
     DOMAIN,
+    EVENT_TORRENT_COMPLETED,
+    EVENT_TORRENT_FAILED,
     LOGGER,
     QBIT_UPDATE_INTERVAL,
     SIGNAL_QBIT_UPDATED,
 )
 from .helpers import managed_categories
 from .policy.categories import CategorySyncResult, is_valid_category, missing_categories
+from .policy.states import StateGroup, state_group
+
+
+def _progress(torrent: Mapping[str, object]) -> float:
+    progress = torrent.get("progress")
+    return float(progress) if isinstance(progress, int | float) else 0.0
+
 
 type QbitrrConfigEntry = ConfigEntry[QbitCoordinator | ArrCoordinator]
 type QbitConfigEntry = ConfigEntry[QbitCoordinator]
@@ -106,7 +116,38 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
             ) from err
         self.health.record_success()
         self.schedule_category_sync(snapshot)
+        self._fire_transitions(self.data, snapshot)
         return snapshot
+
+    def _fire_transitions(self, before: QbitSnapshot | None, after: QbitSnapshot) -> None:
+        """Fire an event for each torrent that finished or failed since the last poll."""
+        if before is None:
+            return  # nothing to compare with on the first poll
+        hashes = after.torrents.keys() if after.full_update else after.maindata.changed
+        for torrent_hash in hashes:
+            old, new = before.torrents.get(torrent_hash), after.torrents.get(torrent_hash)
+            if old is None or new is None:
+                continue
+            if _progress(old) < 1 <= _progress(new):
+                event = EVENT_TORRENT_COMPLETED
+            elif (
+                state_group(new.get("state")) is StateGroup.ERRORED
+                and state_group(old.get("state")) is not StateGroup.ERRORED
+            ):
+                event = EVENT_TORRENT_FAILED
+            else:
+                continue
+            self.hass.bus.async_fire(
+                event,
+                {
+                    "instance": self.config_entry.entry_id,
+                    "instance_title": self.config_entry.title,
+                    "hash": torrent_hash,
+                    "name": new.get("name"),
+                    "category": new.get("category") or "",
+                    "state": new.get("state"),
+                },
+            )
 
     def _record_failure(self, err: QbitError) -> None:
         self.health.record_failure(err)
@@ -182,6 +223,7 @@ class ArrSnapshot:
     health: tuple[HealthMessage, ...]
     disk_space: tuple[DiskSpace, ...]
     queue: tuple[QueueItem, ...]
+    download_clients: tuple[DownloadClient, ...]
     # Queue items by lower-case torrent hash (the first item wins for a shared hash).
     queue_by_hash: Mapping[str, QueueItem]
 
@@ -196,6 +238,7 @@ def build_arr_snapshot(
     health: list[HealthMessage],
     disk_space: list[DiskSpace],
     queue: list[QueueItem],
+    download_clients: list[DownloadClient],
 ) -> ArrSnapshot:
     """Assemble a snapshot and index its queue once per poll."""
     by_hash: dict[str, QueueItem] = {}
@@ -207,6 +250,7 @@ def build_arr_snapshot(
         health=tuple(health),
         disk_space=tuple(disk_space),
         queue=tuple(queue),
+        download_clients=tuple(download_clients),
         queue_by_hash=by_hash,
     )
 
@@ -235,11 +279,12 @@ class ArrCoordinator(DataUpdateCoordinator[ArrSnapshot]):
 
     async def _async_update_data(self) -> ArrSnapshot:
         try:
-            status, health, disk_space, queue = await asyncio.gather(
+            status, health, disk_space, queue, download_clients = await asyncio.gather(
                 self.client.status(),
                 self.client.health(),
                 self.client.disk_space(),
                 self.client.queue(),
+                self.client.download_clients(),
             )
         except ArrAuthError as err:
             self.health.record_failure(err)
@@ -254,4 +299,4 @@ class ArrCoordinator(DataUpdateCoordinator[ArrSnapshot]):
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
         self.health.record_success()
-        return build_arr_snapshot(status, health, disk_space, queue)
+        return build_arr_snapshot(status, health, disk_space, queue, download_clients)

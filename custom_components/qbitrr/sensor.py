@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -22,6 +23,7 @@ from .api.maindata import QbitSnapshot
 from .const import SIGNAL_QBIT_UPDATED
 from .coordinator import ArrSnapshot, QbitCoordinator, QbitrrConfigEntry
 from .entity import ArrEntity, QbitEntity
+from .handling import HANDLER_KEY, SIGNAL_RUN_COMPLETED, LastRun
 from .helpers import loaded_qbit_coordinators
 from .policy.states import StateGroup
 
@@ -163,6 +165,11 @@ ARR_TORRENT_SENSORS: tuple[ArrTorrentsSensorDescription, ...] = (
 )
 
 
+LAST_RUN = SensorEntityDescription(
+    key="last_run", translation_key="last_run", device_class=SensorDeviceClass.TIMESTAMP
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: QbitrrConfigEntry,
@@ -177,6 +184,7 @@ async def async_setup_entry(
         [
             *(ArrSensor(coordinator, description) for description in ARR_SENSORS),
             *(ArrTorrentsSensor(coordinator, description) for description in ARR_TORRENT_SENSORS),
+            ArrLastRunSensor(coordinator, LAST_RUN),
         ]
     )
 
@@ -257,3 +265,42 @@ class ArrTorrentsSensor(ArrEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """The count on each reachable instance, and the category counted."""
         return {"category": self.coordinator.category, "instances": self._per_instance() or {}}
+
+
+class ArrLastRunSensor(ArrEntity, SensorEntity):
+    """When torrent handling last ran for this app, and what it did."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the handler's runs."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_RUN_COMPLETED, self.async_write_ha_state)
+        )
+
+    @property
+    def available(self) -> bool:
+        """A run's record stays valid while the app is unreachable."""
+        return True
+
+    @property
+    def _last_run(self) -> LastRun | None:
+        return self.hass.data[HANDLER_KEY].last_runs.get(self.coordinator.config_entry.entry_id)
+
+    @property
+    def native_value(self) -> datetime | None:
+        """The time of the last run (dry runs included); unknown before the first."""
+        last_run = self._last_run
+        return last_run.time if last_run else None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Whether it was a dry run, and counts by rule and by action."""
+        last_run = self._last_run
+        if last_run is None:
+            return None
+        return {
+            "dry_run": last_run.dry_run,
+            "by_rule": last_run.by_rule,
+            "by_action": last_run.by_action,
+            "failed": last_run.failed,
+        }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
+import re
 from typing import Any
 
 import voluptuous as vol
@@ -20,8 +22,10 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 
 from .api.arr import APPS
+from .api.qbittorrent import QbitError
 from .const import CONF_KIND, DOMAIN, KIND_QBITTORRENT
-from .coordinator import QbitCoordinator
+from .coordinator import ArrCoordinator, QbitCoordinator
+from .handling import HANDLER_KEY
 from .helpers import loaded_arr_coordinators, loaded_qbit_coordinators, managed_categories
 from .policy.categories import CategorySyncResult
 from .policy.states import StateGroup, state_group
@@ -44,6 +48,18 @@ SERVICE_SYNC_CATEGORIES = "sync_categories"
 SERVICE_GET_DISTRIBUTION = "get_distribution"
 SERVICE_GET_TORRENTS = "get_torrents"
 SERVICE_GET_STATUS = "get_status"
+SERVICE_HANDLE_TORRENTS = "handle_torrents"
+SERVICE_ADD_TAGS = "add_tags"
+SERVICE_REMOVE_TAGS = "remove_tags"
+SERVICE_PAUSE_TORRENTS = "pause_torrents"
+SERVICE_RESUME_TORRENTS = "resume_torrents"
+
+ATTR_DRY_RUN = "dry_run"
+ATTR_HASHES = "hashes"
+ATTR_CATEGORY = "category"
+ATTR_TAG = "tag"
+
+_HASH = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 10_000
@@ -63,6 +79,39 @@ GET_TORRENTS_SCHEMA = vol.Schema(
         ),
     }
 )
+
+
+_SELECTION = {
+    vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_HASHES): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_CATEGORY): cv.string,
+    vol.Optional(ATTR_TAG): cv.string,
+}
+SELECTION_SCHEMA = vol.Schema(_SELECTION)
+TAGS_SCHEMA = vol.Schema(
+    {**_SELECTION, vol.Required(ATTR_TAGS): vol.All(cv.ensure_list, [cv.string])}
+)
+HANDLE_TORRENTS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
+    }
+)
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _arr_coordinator(hass: HomeAssistant, entry_id: str) -> ArrCoordinator:
+    """Return the loaded Arr entry's coordinator, or raise a translated error."""
+    entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    coordinator = entry.runtime_data
+    if not isinstance(coordinator, ArrCoordinator):
+        raise _invalid("not_an_arr_entry", title=entry.title)
+    return coordinator
 
 
 def _qbit_coordinator(hass: HomeAssistant, entry_id: str) -> QbitCoordinator:
@@ -229,6 +278,112 @@ async def _async_get_status(call: ServiceCall) -> ServiceResponse:
     return response
 
 
+async def _async_handle_torrents(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    if entry_ids := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        arrs = [_arr_coordinator(hass, entry_id) for entry_id in entry_ids]
+    else:
+        arrs = loaded_arr_coordinators(hass)
+        if not arrs:
+            raise _invalid("no_arr_loaded")
+    response: dict[str, Any] = await hass.data[HANDLER_KEY].async_run(
+        arrs, dry_run=call.data[ATTR_DRY_RUN]
+    )
+    return response
+
+
+def _valid_tags(tags: list[str]) -> list[str]:
+    cleaned = [tag.strip() for tag in tags]
+    for tag in cleaned:
+        # qBittorrent splits tags on commas: a comma would silently make two tags.
+        if not tag or "," in tag:
+            raise _invalid("invalid_tag", tag=tag)
+    if not cleaned:
+        raise _invalid("invalid_tag", tag="")
+    return cleaned
+
+
+def _selection(call: ServiceCall) -> tuple[list[QbitCoordinator], TorrentFilter, set[str] | None]:
+    """Validate which torrents a service call means; nothing is changed on failure."""
+    hass = call.hass
+    hashes: set[str] | None = None
+    if ATTR_HASHES in call.data:
+        hashes = set()
+        for value in call.data[ATTR_HASHES]:
+            torrent_hash = value.strip().lower()
+            if not _HASH.match(torrent_hash):
+                raise _invalid("invalid_hash", hash=value[:80])
+            hashes.add(torrent_hash)
+    category = call.data.get(ATTR_CATEGORY)
+    tag = call.data.get(ATTR_TAG)
+    if not hashes and category is None and not tag:
+        raise _invalid("no_torrent_selection")
+    if entry_ids := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        targets = [_qbit_coordinator(hass, entry_id) for entry_id in entry_ids]
+    else:
+        targets = loaded_qbit_coordinators(hass)
+    torrent_filter = TorrentFilter(
+        categories={category} if category is not None else (),
+        tags={tag} if tag else (),
+    )
+    return targets, torrent_filter, hashes
+
+
+async def _async_on_selection(
+    call: ServiceCall, step: Callable[[QbitCoordinator, list[str]], None]
+) -> ServiceResponse:
+    """Run a blocking step on the selected torrents of each instance, concurrently."""
+    targets, torrent_filter, hashes = _selection(call)
+
+    async def one(target: QbitCoordinator) -> dict[str, Any]:
+        result: dict[str, Any] = {"title": target.config_entry.title, "hashes": [], "error": None}
+        if not target.last_update_success or target.data is None:
+            result["error"] = "instance unreachable"
+            return result
+        matched = sorted(
+            torrent_hash
+            for _, torrent_hash, _ in iter_torrents(
+                {target.config_entry.entry_id: target.data.torrents}, torrent_filter
+            )
+            if hashes is None or torrent_hash in hashes
+        )
+        result["hashes"] = matched
+        if matched:
+            try:
+                await call.hass.async_add_executor_job(step, target, matched)
+            except QbitError as err:
+                result["error"] = str(err) or type(err).__name__
+            await target.async_request_refresh()
+        return result
+
+    results = await asyncio.gather(*(one(target) for target in targets))
+    response: dict[str, Any] = {
+        "instances": {
+            target.config_entry.entry_id: result
+            for target, result in zip(targets, results, strict=True)
+        }
+    }
+    return response
+
+
+async def _async_add_tags(call: ServiceCall) -> ServiceResponse:
+    tags = _valid_tags(call.data[ATTR_TAGS])
+    return await _async_on_selection(call, lambda c, hashes: c.client.add_tags(hashes, tags))
+
+
+async def _async_remove_tags(call: ServiceCall) -> ServiceResponse:
+    tags = _valid_tags(call.data[ATTR_TAGS])
+    return await _async_on_selection(call, lambda c, hashes: c.client.remove_tags(hashes, tags))
+
+
+async def _async_pause_torrents(call: ServiceCall) -> ServiceResponse:
+    return await _async_on_selection(call, lambda c, hashes: c.client.pause(hashes))
+
+
+async def _async_resume_torrents(call: ServiceCall) -> ServiceResponse:
+    return await _async_on_selection(call, lambda c, hashes: c.client.resume(hashes))
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
@@ -253,6 +408,22 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=GET_TORRENTS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_HANDLE_TORRENTS,
+        _async_handle_torrents,
+        schema=HANDLE_TORRENTS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    for name, handler, schema in (
+        (SERVICE_ADD_TAGS, _async_add_tags, TAGS_SCHEMA),
+        (SERVICE_REMOVE_TAGS, _async_remove_tags, TAGS_SCHEMA),
+        (SERVICE_PAUSE_TORRENTS, _async_pause_torrents, SELECTION_SCHEMA),
+        (SERVICE_RESUME_TORRENTS, _async_resume_torrents, SELECTION_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
+        )
     hass.services.async_register(
         DOMAIN,
         SERVICE_GET_STATUS,

@@ -52,6 +52,8 @@ class Maindata:
     categories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tags: frozenset[str] = frozenset()
     server_state: Mapping[str, Any] = field(default_factory=dict)
+    # Hashes the last reply touched (added or changed), so followers need not compare all.
+    changed: frozenset[str] = frozenset()
 
 
 def _keep_fields(partial: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,9 +81,11 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
     new_rid = rid if isinstance(rid, int) and not isinstance(rid, bool) else base.rid
 
     torrents: dict[str, Torrent] = dict(base.torrents)
+    changed: set[str] = set()
     for torrent_hash, partial in _as_mapping(reply.get("torrents")).items():
         if not isinstance(partial, Mapping):
             continue
+        changed.add(torrent_hash)
         known = torrents.get(torrent_hash)
         update = _keep_fields(partial)
         torrents[torrent_hash] = {**known, **update} if known is not None else update
@@ -106,6 +110,7 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         categories=categories,
         tags=frozenset(tags),
         server_state=server_state,
+        changed=frozenset(changed),
     )
 
 

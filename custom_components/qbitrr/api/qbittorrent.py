@@ -215,6 +215,55 @@ class QbittorrentClient:
                 outcome[name] = None
         return outcome
 
+    # --- actions (blocking; each maps errors like polling does) -----------------------------
+
+    def add_tags(self, hashes: list[str], tags: list[str]) -> None:
+        """Add tags (created when missing) to torrents."""
+        with _translate_errors():
+            self._api.torrents_add_tags(tags=tags, torrent_hashes=hashes)
+
+    def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
+        """Remove tags from torrents (the tags themselves stay defined)."""
+        with _translate_errors():
+            self._api.torrents_remove_tags(tags=tags, torrent_hashes=hashes)
+
+    def pause(self, hashes: list[str]) -> None:
+        """Pause (4.x) or stop (5.x) torrents; the library picks the call."""
+        with _translate_errors():
+            self._api.torrents_stop(torrent_hashes=hashes)
+
+    def resume(self, hashes: list[str]) -> None:
+        """Resume (4.x) or start (5.x) torrents."""
+        with _translate_errors():
+            self._api.torrents_start(torrent_hashes=hashes)
+
+    def recheck(self, hashes: list[str]) -> None:
+        """Force a recheck of torrents."""
+        with _translate_errors():
+            self._api.torrents_recheck(torrent_hashes=hashes)
+
+    def delete(self, hashes: list[str], *, delete_files: bool) -> None:
+        """Delete torrents, with or without their files."""
+        with _translate_errors():
+            self._api.torrents_delete(delete_files=delete_files, torrent_hashes=hashes)
+
+    def tracker_messages(self, hashes: list[str]) -> dict[str, str | None]:
+        """Return the trackers' messages per torrent, joined; DHT, PeX and LSD rows left out."""
+        messages: dict[str, str | None] = {}
+        with _translate_errors():
+            for torrent_hash in hashes:
+                trackers: Any = self._api.torrents_trackers(torrent_hash=torrent_hash)
+                rows = trackers if isinstance(trackers, list) else []
+                texts = [
+                    str(row["msg"])
+                    for row in rows
+                    if isinstance(row, dict)
+                    and row.get("msg")
+                    and not str(row.get("url", "")).startswith("** [")
+                ]
+                messages[torrent_hash] = "; ".join(texts) or None
+        return messages
+
     def reset(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
         self._maindata = None

@@ -1,0 +1,278 @@
+"""The policy engine: torrents, queues, history and settings in; a plan out.
+
+Deterministic (the same input gives the same plan) and free of I/O, so a dry run returns
+exactly what a real run would do, and every rule and guard is tested on literal data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .model import (
+    REMOVALS,
+    Action,
+    ActionKind,
+    Guard,
+    HistoryEntry,
+    Plan,
+    PolicyInput,
+    QueueEntry,
+    Rule,
+    Settings,
+    Skipped,
+    TorrentInfo,
+    TorrentKey,
+    UnknownTorrentAction,
+)
+from .rules import RECHECK_FIRST, Clock, first_match, is_slow
+from .states import STATE_GROUPS, StateGroup, state_group
+
+# After a recheck, remember it this long, so a torrent that errors again is not rechecked in
+# a loop but goes on to strikes.
+RECHECK_MEMORY = 24 * 3600
+
+_SEEDING_STATES = frozenset(
+    state for state, group in STATE_GROUPS.items() if group is StateGroup.SEEDING
+)
+
+_UNKNOWN_KINDS = {
+    UnknownTorrentAction.TAG: ActionKind.TAG,
+    UnknownTorrentAction.DELETE: ActionKind.DELETE,
+    UnknownTorrentAction.DELETE_WITH_FILES: ActionKind.DELETE_WITH_FILES,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Bad:
+    """A torrent that reached its strike limit and is to be removed or tagged."""
+
+    torrent: TorrentInfo
+    arr: str
+    settings: Settings
+    rule: Rule
+    reason: str
+    entry: HistoryEntry
+
+
+def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
+    if settings.protect_tag and settings.protect_tag in torrent.tags:
+        return Guard.PROTECTED
+    if now - torrent.added_on < settings.min_age:
+        return Guard.TOO_YOUNG
+    if torrent.progress > settings.max_progress:
+        return Guard.NEARLY_DONE
+    if state_group(torrent.state) is StateGroup.PAUSED:
+        return Guard.PAUSED
+    return None
+
+
+def _route(
+    torrent: TorrentInfo,
+    entries: tuple[QueueEntry, ...],
+    settings: Settings,
+    copies: Counter[str],
+) -> tuple[ActionKind, QueueEntry | None] | Guard:
+    """Decide who removes a bad torrent: the Arr that downloads it there, or nobody."""
+    own = [entry for entry in entries if entry.instance == torrent.instance]
+    if own:
+        return ActionKind.ARR_REMOVE, own[0]
+    unmapped = [entry for entry in entries if entry.instance is None]
+    if unmapped:
+        # The Arr's download client could not be matched to an instance: safe only when this
+        # is the one copy of the hash.
+        if copies[torrent.hash] == 1:
+            return ActionKind.ARR_REMOVE, unmapped[0]
+        return Guard.AMBIGUOUS_ARR
+    if entries:
+        # An Arr tracks this hash on another instance; this copy is left alone rather than
+        # treated as nobody's.
+        return Guard.COPY_ELSEWHERE
+    return _UNKNOWN_KINDS[settings.unknown_action], None
+
+
+class _Evaluation:
+    """The state of one evaluation while it walks the torrents."""
+
+    def __init__(self, data: PolicyInput) -> None:
+        self.data = data
+        self.now = data.now
+        self.by_category: dict[str, tuple[str, Settings]] = {}
+        for arr in sorted(data.arrs):
+            category, settings = data.arrs[arr]
+            self.by_category.setdefault(category, (arr, settings))
+        # Entries of unreachable instances are kept untouched until they are back.
+        self.history: dict[TorrentKey, HistoryEntry] = {
+            key: entry
+            for key, entry in data.history.items()
+            if key[0] not in data.reachable_instances
+        }
+        self.actions: list[Action] = []
+        self.skipped: list[Skipped] = []
+        self.due: list[_Bad] = []
+        self.copies: Counter[str] = Counter()
+
+    def skip(self, torrent: TorrentInfo, arr: str, rule: Rule, guard: Guard) -> None:
+        self.skipped.append(
+            Skipped(
+                torrent.instance, torrent.hash, torrent.name, torrent.category, arr, rule, guard
+            )
+        )
+
+    def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:
+        """Evaluate one managed, incomplete torrent."""
+        now = self.now
+        key = (torrent.instance, torrent.hash)
+        past = self.data.history.get(key)
+        slow_since = None
+        if is_slow(torrent, settings):
+            slow_since = past.slow_since if past and past.slow_since is not None else now
+        match = first_match(torrent, settings, Clock(now=now, slow_since=slow_since))
+
+        if match is None:
+            if past and past.rechecked_at is not None and now - past.rechecked_at < RECHECK_MEMORY:
+                self.history[key] = past._replace(strikes=0, rule=None, slow_since=slow_since)
+            elif slow_since is not None:
+                self.history[key] = HistoryEntry(first_seen_bad=now, slow_since=slow_since)
+            return
+
+        rule, reason = match
+        guard = _guard(torrent, settings, now)
+        if guard is not None:
+            self.skip(torrent, arr, rule, guard)
+            if past is not None:
+                self.history[key] = past
+            return
+
+        counting = past is not None and past.strikes > 0
+        first_seen = past.first_seen_bad if past is not None and counting else now
+        rechecked_at = past.rechecked_at if past is not None else None
+        if rule in RECHECK_FIRST and rechecked_at is None:
+            self.actions.append(
+                _action(torrent, arr, rule, ActionKind.RECHECK, f"{reason}; rechecking first")
+            )
+            self.history[key] = HistoryEntry(
+                first_seen_bad=first_seen,
+                strikes=1,
+                rule=rule,
+                rechecked_at=now,
+                slow_since=slow_since,
+                last_action=ActionKind.RECHECK,
+                last_action_at=now,
+            )
+            return
+
+        strikes = min((past.strikes if past is not None and counting else 0) + 1, settings.strikes)
+        if strikes < settings.strikes:
+            text = f"{reason}; strike {strikes} of {settings.strikes}"
+            self.actions.append(_action(torrent, arr, rule, ActionKind.STRIKE, text))
+            self.history[key] = HistoryEntry(
+                first_seen, strikes, rule, rechecked_at, slow_since, ActionKind.STRIKE, now
+            )
+            return
+        entry = HistoryEntry(first_seen, strikes, rule, rechecked_at, slow_since)
+        self.due.append(_Bad(torrent, arr, settings, rule, reason, entry))
+
+    def removals(self) -> None:
+        """Route the torrents at their strike limit, oldest problem first, within the limits."""
+        removed: Counter[str] = Counter()
+        for bad in sorted(
+            self.due, key=lambda b: (b.entry.first_seen_bad, b.torrent.instance, b.torrent.hash)
+        ):
+            torrent, key = bad.torrent, (bad.torrent.instance, bad.torrent.hash)
+            routed = _route(
+                torrent, self.data.queues.get(torrent.hash, ()), bad.settings, self.copies
+            )
+            if isinstance(routed, Guard):
+                self.skip(torrent, bad.arr, bad.rule, routed)
+                self.history[key] = bad.entry
+                continue
+            kind, queue_entry = routed
+            arr = queue_entry.arr if queue_entry is not None else bad.arr
+            reason = f"{bad.reason}; strike {bad.entry.strikes} of {bad.settings.strikes}"
+            if kind in REMOVALS:
+                if removed[bad.arr] >= bad.settings.max_removals:
+                    reason += f"; removal limit of {bad.settings.max_removals} per run reached"
+                    kind, queue_entry = ActionKind.DEFERRED, None
+                    self.history[key] = bad.entry
+                else:
+                    removed[bad.arr] += 1
+                    # Once removed it is gone: nothing to remember. A removal that fails is
+                    # put back by the caller from the input history.
+                    self.history.pop(key, None)
+            else:
+                self.history[key] = bad.entry._replace(last_action=kind, last_action_at=self.now)
+            self.actions.append(
+                _action(
+                    torrent,
+                    arr,
+                    bad.rule,
+                    kind,
+                    reason,
+                    queue_id=queue_entry.queue_id if queue_entry else None,
+                    media_id=queue_entry.media_id if queue_entry else None,
+                )
+            )
+
+
+# States some rule looks at whatever the settings; downloading ones only matter when the slow
+# or ETA rule is on, and any state when a tracker message was fetched.
+_RULE_STATES = frozenset({"stalledDL", "metaDL", "forcedMetaDL", "error", "missingFiles"})
+
+
+def evaluate(data: PolicyInput) -> Plan:
+    """Evaluate every managed torrent and return the plan.
+
+    The walk is in input order (cheap); every output is sorted, so the plan does not depend
+    on the order the torrents came in.
+    """
+    run = _Evaluation(data)
+    watches_downloads = {
+        category: settings.slow_speed > 0 or settings.max_eta > 0
+        for category, (_, settings) in run.by_category.items()
+    }
+    history = data.history
+    for torrent in data.torrents:
+        managed = run.by_category.get(torrent.category)
+        if managed is None:
+            continue
+        run.copies[torrent.hash] += 1
+        state = torrent.state
+        if torrent.progress >= 1 or state in _SEEDING_STATES:
+            continue  # complete torrents are never touched
+        if (
+            state not in _RULE_STATES
+            and torrent.tracker_message is None
+            and not watches_downloads[torrent.category]
+            and (torrent.instance, torrent.hash) not in history
+        ):
+            continue  # no rule can match and there is nothing to remember
+        run.torrent(torrent, *managed)
+    run.removals()
+    run.actions.sort(key=lambda a: (a.instance, a.hash))
+    run.skipped.sort(key=lambda s: (s.instance, s.hash))
+    return Plan(actions=tuple(run.actions), skipped=tuple(run.skipped), history=run.history)
+
+
+def _action(
+    torrent: TorrentInfo,
+    arr: str,
+    rule: Rule,
+    kind: ActionKind,
+    reason: str,
+    *,
+    queue_id: int | None = None,
+    media_id: int | None = None,
+) -> Action:
+    return Action(
+        instance=torrent.instance,
+        hash=torrent.hash,
+        name=torrent.name,
+        category=torrent.category,
+        arr=arr,
+        rule=rule,
+        kind=kind,
+        reason=reason,
+        queue_id=queue_id,
+        media_id=media_id,
+    )

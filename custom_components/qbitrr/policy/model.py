@@ -1,0 +1,181 @@
+"""The policy engine's data: what it is fed and the plan it returns. Plain data, no I/O.
+
+Per-torrent records are named tuples: immutable like frozen dataclasses, but several times
+cheaper to build, which matters at 50,000 torrents per evaluation.
+
+A torrent is identified by (instance, hash): the same hash on two qBittorrent instances is two
+torrents with two histories. Times are Unix seconds (qBittorrent's own unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+# Tags qbitrr writes all carry this prefix, so users can tell them from their own:
+# qbitrr-strike: a rule matched and strikes are counting; qbitrr-bad: bad, unknown to every
+# Arr and left in place (the default for such torrents). qbitrr-protected is the user's: a
+# torrent carrying it is never touched.
+TAG_PREFIX = "qbitrr-"
+TAG_STRIKE = "qbitrr-strike"
+TAG_BAD = "qbitrr-bad"
+DEFAULT_PROTECT_TAG = "qbitrr-protected"
+
+
+class Rule(StrEnum):
+    """Why a torrent is bad."""
+
+    STALLED = "stalled"  # stalledDL with no activity for the stall delay
+    METADATA = "metadata"  # metaDL (no metadata) for the stall delay since it was added
+    SLOW = "slow"  # downloading below the minimum speed for the slow period
+    ETA = "eta"  # estimated time left above the maximum
+    MISSING_FILES = "missing_files"  # missingFiles
+    ERRORED = "errored"  # error state, still errored after a recheck
+    UNREGISTERED = "unregistered"  # the tracker says the torrent is unregistered / not found
+
+
+class ActionKind(StrEnum):
+    """What the plan does to a torrent."""
+
+    STRIKE = "strike"  # counted a strike, tagged TAG_STRIKE; nothing removed yet
+    RECHECK = "recheck"  # force a recheck (first answer to an errored torrent)
+    ARR_REMOVE = "arr_remove"  # through the Arr: remove from client, blocklist, search again
+    TAG = "tag"  # unknown to every Arr: tag TAG_BAD only (the default)
+    DELETE = "delete"  # unknown to every Arr: delete the torrent, keep its files
+    DELETE_WITH_FILES = "delete_with_files"  # unknown to every Arr: delete torrent and files
+    DEFERRED = "deferred"  # would be removed, but the run's removal limit was reached
+
+
+REMOVALS = frozenset({ActionKind.ARR_REMOVE, ActionKind.DELETE, ActionKind.DELETE_WITH_FILES})
+
+
+class UnknownTorrentAction(StrEnum):
+    """What to do with a bad torrent that no Arr has in its queue."""
+
+    TAG = "tag"
+    DELETE = "delete"
+    DELETE_WITH_FILES = "delete_with_files"
+
+
+class Guard(StrEnum):
+    """Why a bad torrent was left alone."""
+
+    PROTECTED = "protected"  # carries the protect tag
+    TOO_YOUNG = "too_young"  # added less than the minimum age ago
+    NEARLY_DONE = "nearly_done"  # progress above the maximum
+    PAUSED = "paused"  # paused/stopped by the user
+    AMBIGUOUS_ARR = "ambiguous_arr"  # in an Arr queue, but the instance it uses is unclear
+    COPY_ELSEWHERE = "copy_elsewhere"  # an Arr tracks the copy of this hash on another instance
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """One Arr's rules and guards (an Arr entry's options)."""
+
+    stall_delay: int = 15 * 60  # seconds
+    slow_speed: int = 0  # bytes/s; 0 = rule off
+    slow_period: int = 30 * 60  # seconds
+    max_eta: int = 0  # seconds; 0 = rule off
+    strikes: int = 3  # consecutive bad evaluations before removal
+    min_age: int = 3 * 60  # seconds
+    max_progress: float = 0.99  # 0..1
+    protect_tag: str = DEFAULT_PROTECT_TAG
+    max_removals: int = 10  # per run, over all instances
+    unknown_action: UnknownTorrentAction = UnknownTorrentAction.TAG
+
+
+class TorrentInfo(NamedTuple):
+    """One torrent as the engine sees it."""
+
+    instance: str  # config entry id of the qBittorrent instance
+    hash: str  # lower-case info-hash
+    name: str
+    category: str
+    state: str  # raw qBittorrent state (4.x or 5.x spelling)
+    progress: float  # 0..1
+    dlspeed: int  # bytes/s
+    eta: int  # seconds; qBittorrent's 8640000 means infinity
+    added_on: int
+    last_activity: int  # 0 or negative when never active
+    tags: frozenset[str] = frozenset()
+    tracker_message: str | None = None  # the working tracker's message, when fetched
+
+
+class QueueEntry(NamedTuple):
+    """A torrent an Arr knows (an item of its queue)."""
+
+    arr: str  # config entry id of the Arr
+    queue_id: int
+    media_id: int | None
+    # Instance the Arr's download client points at; None when it cannot be told.
+    instance: str | None
+
+
+class HistoryEntry(NamedTuple):
+    """What earlier evaluations remember about one (instance, hash)."""
+
+    first_seen_bad: int  # when a rule first matched (Unix seconds)
+    strikes: int = 0
+    rule: Rule | None = None
+    rechecked_at: int | None = None
+    slow_since: int | None = None  # since when it downloads below the minimum speed
+    last_action: ActionKind | None = None
+    last_action_at: int | None = None
+
+
+type TorrentKey = tuple[str, str]  # (instance, hash)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInput:
+    """Everything one evaluation reads."""
+
+    now: int
+    torrents: tuple[TorrentInfo, ...]  # reachable instances only, any category
+    reachable_instances: frozenset[str]
+    # Arr entry id -> (its category, its settings).
+    arrs: Mapping[str, tuple[str, Settings]]
+    # hash -> the queue entries of every Arr holding it (an Arr's queue is per hash).
+    queues: Mapping[str, tuple[QueueEntry, ...]]
+    history: Mapping[TorrentKey, HistoryEntry]
+
+
+class Action(NamedTuple):
+    """One step of the plan, with its reason."""
+
+    instance: str
+    hash: str
+    name: str
+    category: str
+    arr: str  # the Arr entry whose category and settings applied
+    rule: Rule
+    kind: ActionKind
+    reason: str  # human-readable, e.g. "stalled for 42 min (delay 15 min), strike 3 of 3"
+    queue_id: int | None = None  # for ARR_REMOVE
+    media_id: int | None = None  # for ARR_REMOVE: what to search again
+
+
+class Skipped(NamedTuple):
+    """A torrent a rule matched but a guard protected."""
+
+    instance: str
+    hash: str
+    name: str
+    category: str
+    arr: str
+    rule: Rule
+    guard: Guard
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The result of one evaluation: actions in a stable order and the new history."""
+
+    actions: tuple[Action, ...]
+    skipped: tuple[Skipped, ...]
+    # The history to persist if the plan is executed: bad torrents' entries (strikes
+    # advanced), entries of torrents no longer bad dropped, entries of torrents that vanished
+    # from reachable instances dropped; entries of unreachable instances kept as they were.
+    history: Mapping[TorrentKey, HistoryEntry] = field(default_factory=dict)

@@ -1,0 +1,59 @@
+"""An Arr entry's options (in the units its form shows) and the engine settings they make."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from .model import DEFAULT_PROTECT_TAG, Settings, UnknownTorrentAction
+
+OPT_STALL_DELAY: Final = "stall_delay"  # minutes
+OPT_SLOW_SPEED: Final = "slow_speed"  # KiB/s, 0 = off
+OPT_SLOW_PERIOD: Final = "slow_period"  # minutes
+OPT_MAX_ETA: Final = "max_eta"  # hours, 0 = off
+OPT_STRIKES: Final = "strikes"
+OPT_MIN_AGE: Final = "min_age"  # minutes
+OPT_MAX_PROGRESS: Final = "max_progress"  # percent
+OPT_PROTECT_TAG: Final = "protect_tag"
+OPT_MAX_REMOVALS: Final = "max_removals"
+OPT_UNKNOWN_ACTION: Final = "unknown_action"
+OPT_AUTO_HANDLE: Final = "auto_handle"
+OPT_AUTO_INTERVAL: Final = "auto_interval"  # minutes
+
+DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
+    OPT_STALL_DELAY: 15,
+    OPT_SLOW_SPEED: 0,
+    OPT_SLOW_PERIOD: 30,
+    OPT_MAX_ETA: 0,
+    OPT_STRIKES: 3,
+    OPT_MIN_AGE: 3,
+    OPT_MAX_PROGRESS: 99,
+    OPT_PROTECT_TAG: DEFAULT_PROTECT_TAG,
+    OPT_MAX_REMOVALS: 10,
+    OPT_UNKNOWN_ACTION: UnknownTorrentAction.TAG.value,
+    # Off by default: the user opts in to automatic removals.
+    OPT_AUTO_HANDLE: False,
+    OPT_AUTO_INTERVAL: 30,
+}
+
+
+def with_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options with every missing key at its default."""
+    return {**DEFAULT_OPTIONS, **options}
+
+
+def settings_from_options(options: Mapping[str, Any]) -> Settings:
+    """Turn an entry's options into the engine's settings (seconds, bytes/s, fractions)."""
+    merged = with_defaults(options)
+    return Settings(
+        stall_delay=int(merged[OPT_STALL_DELAY] * 60),
+        slow_speed=int(merged[OPT_SLOW_SPEED] * 1024),
+        slow_period=int(merged[OPT_SLOW_PERIOD] * 60),
+        max_eta=int(merged[OPT_MAX_ETA] * 3600),
+        strikes=max(1, int(merged[OPT_STRIKES])),
+        min_age=int(merged[OPT_MIN_AGE] * 60),
+        max_progress=float(merged[OPT_MAX_PROGRESS]) / 100,
+        protect_tag=str(merged[OPT_PROTECT_TAG]).strip(),
+        max_removals=max(0, int(merged[OPT_MAX_REMOVALS])),
+        unknown_action=UnknownTorrentAction(merged[OPT_UNKNOWN_ACTION]),
+    )

@@ -1,0 +1,102 @@
+"""The Arr options flow, and the completed/failed torrent events."""
+
+from __future__ import annotations
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.qbitrr.api.maindata import build_snapshot, merge_maindata
+from custom_components.qbitrr.const import EVENT_TORRENT_COMPLETED, EVENT_TORRENT_FAILED
+from custom_components.qbitrr.policy.model import UnknownTorrentAction
+from custom_components.qbitrr.policy.options import (
+    DEFAULT_OPTIONS,
+    OPT_AUTO_HANDLE,
+    OPT_PROTECT_TAG,
+    OPT_STALL_DELAY,
+    OPT_UNKNOWN_ACTION,
+    settings_from_options,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from .conftest import add_arr_entry, setup_integration
+from .support.arr_emulator import ArrEmulator
+from .support.qbittorrent_server import QbittorrentServer
+
+
+async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:
+    entry = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    defaults = {key.schema: key.default() for key in result["data_schema"].schema}
+    assert defaults == DEFAULT_OPTIONS
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**DEFAULT_OPTIONS, OPT_PROTECT_TAG: "a,b"}
+    )
+    assert result["errors"] == {OPT_PROTECT_TAG: "invalid_tag"}
+    chosen = {
+        **DEFAULT_OPTIONS,
+        OPT_STALL_DELAY: 45,
+        OPT_PROTECT_TAG: " keep ",
+        OPT_UNKNOWN_ACTION: "delete",
+        OPT_AUTO_HANDLE: True,
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[OPT_PROTECT_TAG] == "keep"
+    settings = settings_from_options(entry.options)
+    assert settings.stall_delay == 45 * 60
+    assert settings.protect_tag == "keep"
+    assert settings.unknown_action is UnknownTorrentAction.DELETE
+
+
+async def test_qbittorrent_entries_have_no_options(
+    hass: HomeAssistant, init_qbt: MockConfigEntry
+) -> None:
+    assert not init_qbt.supports_options
+
+
+async def test_completed_and_failed_events(
+    hass: HomeAssistant, qbt: QbittorrentServer, init_qbt: MockConfigEntry
+) -> None:
+    coordinator = init_qbt.runtime_data
+    completed = async_capture_events(hass, EVENT_TORRENT_COMPLETED)
+    failed = async_capture_events(hass, EVENT_TORRENT_FAILED)
+    first = merge_maindata(
+        None,
+        {
+            "rid": 1,
+            "torrents": {
+                "aa": {"name": "A", "state": "downloading", "progress": 0.5, "category": "radarr"},
+                "bb": {"name": "B", "state": "downloading", "progress": 0.5},
+                "cc": {"name": "C", "state": "stalledDL", "progress": 0.1},
+            },
+        },
+    )
+    second = merge_maindata(
+        first,
+        {
+            "rid": 2,
+            "torrents": {"aa": {"state": "uploading", "progress": 1}, "bb": {"state": "error"}},
+        },
+    )
+    before = build_snapshot(first, app_version="v5", webapi_version="2", full_update=True)
+    after = build_snapshot(second, app_version="v5", webapi_version="2", full_update=False)
+    coordinator._fire_transitions(before, after)
+    coordinator._fire_transitions(None, after)
+    await hass.async_block_till_done()
+    assert [e.data for e in completed] == [
+        {
+            "instance": init_qbt.entry_id,
+            "instance_title": init_qbt.title,
+            "hash": "aa",
+            "name": "A",
+            "category": "radarr",
+            "state": "uploading",
+        }
+    ]
+    assert [(e.data["hash"], e.data["state"], e.data["category"]) for e in failed] == [
+        ("bb", "error", "")
+    ]
