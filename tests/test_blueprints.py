@@ -299,6 +299,33 @@ async def test_instance_offline_notifies_after_the_delay_and_on_recovery(
     assert calls[2].data["message"].startswith("qBittorrent 127.0.0.1:8082 has not answered")
 
 
+async def test_instance_offline_accepts_a_delay_written_as_text(
+    hass: HomeAssistant,
+    blueprint_config_dir: Path,
+    phone: tuple[str, list[ServiceCall]],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A YAML user may write the delay as "HH:MM:SS" instead of the UI's mapping."""
+    device_id, calls = phone
+    entity_id = "binary_sensor.qbittorrent_127_0_0_1_8081_connectivity"
+    attributes = {"device_class": "connectivity", "friendly_name": "qBittorrent 127.0.0.1:8081"}
+    hass.states.async_set(entity_id, "on", attributes)
+    await _use_blueprint(
+        hass,
+        "instance_offline.yaml",
+        {"connectivity_entity": entity_id, "offline_for": "00:01:00", "notify_device": device_id},
+    )
+    hass.states.async_set(entity_id, "off", attributes)
+    await _advance(hass, freezer, timedelta(seconds=70))
+    assert len(calls) == 1
+    await _advance(hass, freezer, timedelta(seconds=50))
+    hass.states.async_set(entity_id, "on", attributes)
+    await hass.async_block_till_done()
+    assert [call.data["message"] for call in calls[1:]] == [
+        "qBittorrent 127.0.0.1:8081 is back online after 2 min."
+    ]
+
+
 def _action(name: str, action: str, result: str, rule: str = "stalled") -> dict[str, Any]:
     """One entry of handle_torrents' `actions`."""
     return {

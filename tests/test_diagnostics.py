@@ -13,6 +13,8 @@ import qbittorrentapi
 
 from homeassistant.core import HomeAssistant
 
+from .conftest import add_arr_entry, setup_integration
+from .support.arr_emulator import ArrEmulator
 from .support.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 
 
@@ -49,3 +51,22 @@ async def test_diagnostics(
     assert diagnostics["server"]["category_counts"] == {"radarr": 2}
     assert diagnostics["server"]["app_version"].startswith(f"v{qbt.major}.")
     assert "free_space_on_disk" in diagnostics["server"]["server_state"]
+
+
+async def test_arr_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, radarr: ArrEmulator
+) -> None:
+    radarr.add_queue_item("AB" * 20, title="Secret Movie Title")
+    radarr.set_health([{"source": "IndexerCheck", "type": "warning", "message": "No indexers"}])
+    entry = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    assert radarr.api_key not in text
+    assert "Secret Movie Title" not in text
+    assert "abab" not in text.lower()
+    assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
+    assert diagnostics["app"] == {"app": "radarr", "version": radarr.version, "category": "radarr"}
+    assert diagnostics["queue"] == {"size": 1, "by_status": {"downloading": 1}}
+    assert diagnostics["app_health"][0]["type"] == "warning"
+    assert diagnostics["health"]["reachable"] is True

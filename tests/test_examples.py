@@ -270,3 +270,21 @@ async def test_distribution_markdown_without_servers(
 ) -> None:
     rendered = Template(_markdown(dashboard), hass).async_render(parse_result=False)
     assert rendered.strip() == "*No qBittorrent server is reachable.*"
+
+
+def test_brand_images_have_the_sizes_home_assistant_expects() -> None:
+    """brand/ holds what HA serves for a custom integration: square icons, a wide logo."""
+    from PIL import Image  # noqa: PLC0415
+
+    brand = INTEGRATION / "brand"
+    expected = {"icon.png": (256, 256), "icon@2x.png": (512, 512)}
+    for name, size in expected.items():
+        with Image.open(brand / name) as image:
+            assert image.size == size, name
+            assert image.mode == "RGBA", name
+            assert image.getchannel("A").getpixel((0, 0)) == 0, f"{name}: opaque corner"
+    with Image.open(brand / "logo.png") as logo:
+        assert logo.mode == "RGBA"
+        assert logo.width > 2 * logo.height
+        assert 128 <= logo.height <= 256
+        assert logo.getchannel("A").getpixel((logo.width - 1, 0)) == 0, "logo: opaque background"

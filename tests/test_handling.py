@@ -30,6 +30,7 @@ import homeassistant.util.dt as dt_util
 from .conftest import ARR_KEYS, add_arr_entry, add_qbt_entry, async_wait_for, setup_integration
 from .support.arr_emulator import ArrEmulator
 from .support.qbittorrent_server import QbittorrentServer, random_info_hash, wait_for
+from .support.web_servers import Reply, serve
 
 type Pair = tuple[QbittorrentServer, QbittorrentServer]
 
@@ -391,3 +392,89 @@ async def test_handle_without_arr_entries(hass: HomeAssistant, both_qbt: Pair) -
     with pytest.raises(ServiceValidationError) as err:
         await _handle(hass)
     assert err.value.translation_key == "no_arr_loaded"
+
+
+@pytest.fixture
+def unregistering_tracker() -> Iterator[str]:
+    """An HTTP tracker on 127.0.0.1 that refuses every torrent as unregistered."""
+    body = b"d14:failure reason20:Unregistered torrente"
+    with serve(Reply(200, body, "text/plain")) as port:
+        yield f"http://127.0.0.1:{port}/announce"
+
+
+async def test_unregistered_torrent_from_a_real_tracker(
+    hass: HomeAssistant, qbt: QbittorrentServer, radarr: ArrEmulator, unregistering_tracker: str
+) -> None:
+    api = qbt.client()
+    gone = random_info_hash()
+    api.torrents_add(
+        urls=f"magnet:?xt=urn:btih:{gone}&dn=gone&tr={unregistering_tracker}", category="radarr"
+    )
+
+    def refused() -> bool:
+        trackers = api.torrents_trackers(torrent_hash=gone) if _torrents(qbt).get(gone) else []
+        return any("Unregistered" in str(t.get("msg")) for t in trackers)
+
+    wait_for(refused, 30, message="tracker answered")
+    add_qbt_entry(hass, qbt)
+    # Long delays: only the tracker's answer can make it bad.
+    add_arr_entry(hass, radarr, options={OPT_STALL_DELAY: 600, OPT_MIN_AGE: 0, OPT_STRIKES: 1})
+    await setup_integration(hass)
+    response = await _handle(hass, dry_run=True)
+    assert [(a["hash"], a["rule"], a["action"]) for a in response["actions"]] == [
+        (gone, "unregistered", "tag")
+    ]
+    assert "Unregistered torrent" in response["actions"][0]["reason"]
+
+
+async def test_arr_failures_keep_strikes_and_retry_the_search(
+    hass: HomeAssistant, both_qbt: Pair, radarr_b: ArrEmulator
+) -> None:
+    _, qbt5 = both_qbt
+    first, second = random_info_hash(), random_info_hash()
+    _add(qbt5, first)
+    radarr_b.add_queue_item(first.upper(), title="First", media_id=1)
+    e5 = add_qbt_entry(hass, qbt5)
+    arr = add_arr_entry(hass, radarr_b, options=AT_ONCE)
+    await setup_integration(hass)
+
+    # The Arr refuses the removal: failed, and the strikes are kept for the next run.
+    radarr_b.inject_fault(r"/queue/\d+$", "500", method="DELETE")
+    response = await _handle(hass)
+    assert [(a["action"], a["result"]) for a in response["actions"]] == [("arr_remove", "failed")]
+    assert hass.data[HANDLER_KEY].history(arr.entry_id)[(e5.entry_id, first)].strikes == 1
+    assert first in _torrents(qbt5)
+    radarr_b.clear_faults()
+
+    # Removed, but the search fails: it is asked for again on the next run.
+    radarr_b.inject_fault(r"/command$", "500", method="POST", times=1)
+    response = await _handle(hass)
+    assert response["actions"][0]["result"] == "done"
+    assert "search failed" in response["actions"][0]["error"]
+    assert radarr_b.commands == []
+    await async_wait_for(hass, lambda: first not in _torrents(qbt5), "removed")
+
+    _add(qbt5, second)
+    radarr_b.add_queue_item(second.upper(), title="Second", media_id=2)
+    await _refresh(hass, e5, arr)
+    await _handle(hass)
+    assert [c["movieIds"] for c in radarr_b.commands] == [[1], [2]]
+
+
+async def test_invalid_category_is_reported_not_created(
+    hass: HomeAssistant, both_qbt: Pair, radarr: ArrEmulator
+) -> None:
+    qbt4, _ = both_qbt
+    e4 = add_qbt_entry(hass, qbt4)
+    add_arr_entry(hass, radarr, category="bad\\name")
+    await setup_integration(hass)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "sync_categories",
+        {"config_entry_id": e4.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["instances"][e4.entry_id]["failed"] == {"bad\\name": "invalid category name"}
+    assert "bad\\name" not in qbt4.client().torrents_categories()

@@ -51,7 +51,7 @@ def _arr(coordinator: ArrCoordinator) -> dict[str, Any]:
             "version": snapshot.status.version,
             "category": coordinator.category,
         },
-        "health": [
+        "app_health": [
             {"source": m.source, "type": m.type, "message": m.message} for m in snapshot.health
         ],
         "disk_space": [

@@ -52,7 +52,7 @@ SIGNAL_RUN_COMPLETED: Final = f"{DOMAIN}_run_completed"
 STORE_VERSION: Final = 1
 STORE_KEY: Final = f"{DOMAIN}.torrent_history"
 # Tracker messages cost one request per torrent: ask only for likely candidates, and few.
-_TRACKER_STATES: Final = frozenset({"stalledDL", "error"})
+_TRACKER_STATES: Final = frozenset({"metaDL", "stalledDL", "error"})
 _MAX_TRACKER_LOOKUPS: Final = 100
 _LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 

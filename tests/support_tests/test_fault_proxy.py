@@ -509,6 +509,8 @@ def test_stop_during_a_delay_and_restart(qbt: QbittorrentServer) -> None:
     with proxy:
         assert proxy.port == port
         assert requests.get(f"{proxy.url}/api/v2/app/version", timeout=2).status_code == 403
+        with pytest.raises(OSError, match="address already in use"):
+            FaultProxy(qbt.url, port=port).start()
     assert set(threading.enumerate()) == before
     proxy.stop()  # a second stop is harmless
 
