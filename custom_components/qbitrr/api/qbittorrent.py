@@ -60,8 +60,15 @@ def _translate_errors() -> Iterator[None]:
         yield
     except qbittorrentapi.LoginFailed as err:
         raise QbitAuthError("login refused") from err
-    except (qbittorrentapi.Unauthorized401Error, qbittorrentapi.Forbidden403Error) as err:
+    except qbittorrentapi.Unauthorized401Error as err:
         raise QbitAuthError("not authorised") from err
+    except qbittorrentapi.Forbidden403Error as err:
+        # A 403 from the login itself means this address is banned after failed logins. Any
+        # other 403 survived the library's own re-login: a session lost to a stalling or
+        # restarting server (its retries drop the cookie), not a wrong password.
+        if _is_login(err):
+            raise QbitAuthError("login forbidden (banned after failed logins?)") from err
+        raise QbitConnectionError("session refused") from err
     except qbittorrentapi.HTTP4XXError as err:
         # A 404 or 405 on the WebAPI's own paths means this is some other web server.
         raise QbitNotQbittorrentError(type(err).__name__) from err
@@ -74,10 +81,16 @@ def _translate_errors() -> Iterator[None]:
         raise QbitNotQbittorrentError("unexpected reply") from err
 
 
+def _is_login(err: qbittorrentapi.HTTPError) -> bool:
+    response = getattr(err, "response", None)
+    return "/auth/login" in str(getattr(response, "url", ""))
+
+
 def _describe(err: Exception) -> str:
     """Describe the failure briefly, without the URL or body the library puts in messages."""
     context = err.__context__
-    if isinstance(context, requests_exceptions.Timeout):
+    # urllib3 wraps a read timeout on a GET in a ConnectionError; the text tells.
+    if isinstance(context, requests_exceptions.Timeout) or "timed out" in str(context):
         return "timeout"
     if isinstance(context, requests_exceptions.ConnectionError):
         return "connection failed"
