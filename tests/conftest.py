@@ -52,6 +52,8 @@ QBT_MAJORS = (4, 5)
 _SERVER_VERSIONS: dict[int, str] = {}
 _PASSED_PER_MAJOR: dict[int, int] = dict.fromkeys(QBT_MAJORS, 0)
 _USES_BOTH: set[str] = set()
+# (target, fault, outcome) rows the fault-injection tests record, printed at the end.
+FAULT_MATRIX: list[tuple[str, str, str]] = []
 # Where scripts/setup puts qBittorrent 5.x, so a plain `pytest` finds it too.
 os.environ.setdefault(
     "QBITRR_QBT5_ROOT", str(Path(__file__).parent.parent / ".cache" / "qbittorrent5")
@@ -184,6 +186,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for major in QBT_MAJORS
     ]
     terminalreporter.write_line("real servers exercised: " + "; ".join(parts))
+    if FAULT_MATRIX:
+        terminalreporter.write_line("fault matrix (target × fault → outcome, all checks passed):")
+        width = max(len(f"{target} × {fault}") for target, fault, _ in FAULT_MATRIX)
+        for target, fault, outcome in sorted(FAULT_MATRIX):
+            terminalreporter.write_line(f"  {f'{target} × {fault}':<{width}}  →  {outcome}")
 
 
 @pytest.fixture

@@ -232,13 +232,13 @@ class ArrClient:
         api_key: str,
         *,
         app: ArrApp | None = None,
-        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
         """Prepare a client; `app` may be left out and found by `detect()`."""
         self.url = normalize_url(url)
         self._session = session
         self._api_key = api_key
-        self._timeout = timeout
+        self._timeout = timeout or DEFAULT_TIMEOUT
         self.app = app
 
     @property

@@ -21,6 +21,9 @@ from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata
 from .url import normalize_url
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
+# A full snapshot every this many polls bounds how long the model can drift if a reply was
+# wrong in a way no one can see (an incremental reply that silently lacks a change).
+FULL_RESYNC_POLLS: Final = 40
 _APP_VERSION = re.compile(r"^v?\d+\.\d+")
 _WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
 
@@ -112,7 +115,7 @@ class QbittorrentClient:
         password: str | None,
         *,
         verify_ssl: bool = True,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
     ) -> None:
         """Prepare a client; nothing is sent until the first call."""
         self.url = normalize_url(url)
@@ -124,12 +127,13 @@ class QbittorrentClient:
             FORCE_SCHEME_FROM_HOST=True,
             # `verify` per request too: requests lets REQUESTS_CA_BUNDLE in the environment
             # override a session-wide verify=False.
-            REQUESTS_ARGS={"timeout": timeout, "verify": verify_ssl},
+            REQUESTS_ARGS={"timeout": timeout or DEFAULT_TIMEOUT, "verify": verify_ssl},
             SIMPLE_RESPONSES=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
         self._maindata: Maindata | None = None
         self._info: ServerInfo | None = None
+        self._polls_since_full = 0
         self.full_syncs = 0
         self.incremental_syncs = 0
 
@@ -188,6 +192,8 @@ class QbittorrentClient:
         try:
             info = self._info or self._read_info()
             previous = self._maindata
+            if self._polls_since_full >= FULL_RESYNC_POLLS:
+                previous = None
             with _translate_errors():
                 reply: Any = self._api.sync_maindata(rid=previous.rid if previous else 0)
             if not isinstance(reply, dict) or "rid" not in reply:
@@ -198,8 +204,10 @@ class QbittorrentClient:
         full_update = previous is None or bool(reply.get("full_update"))
         if full_update:
             self.full_syncs += 1
+            self._polls_since_full = 0
         else:
             self.incremental_syncs += 1
+            self._polls_since_full += 1
         self._maindata = merge_maindata(previous, reply)
         return build_snapshot(
             self._maindata,
