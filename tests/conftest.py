@@ -187,10 +187,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     ]
     terminalreporter.write_line("real servers exercised: " + "; ".join(parts))
     if FAULT_MATRIX:
-        terminalreporter.write_line("fault matrix (target × fault → outcome, all checks passed):")
-        width = max(len(f"{target} × {fault}") for target, fault, _ in FAULT_MATRIX)
+        terminalreporter.write_line("fault matrix (target, fault -> outcome, all checks passed):")
+        width = max(len(f"{target} x {fault}") for target, fault, _ in FAULT_MATRIX)
         for target, fault, outcome in sorted(FAULT_MATRIX):
-            terminalreporter.write_line(f"  {f'{target} × {fault}':<{width}}  →  {outcome}")
+            terminalreporter.write_line(f"  {f'{target} x {fault}':<{width}}  ->  {outcome}")
 
 
 @pytest.fixture

@@ -12,15 +12,14 @@ import logging
 
 import aiohttp
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 import qbittorrentapi
-
-from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import CONF_URL
-from homeassistant.core import HomeAssistant
 
 from custom_components.qbitrr.api import arr as arr_api, qbittorrent as qbit_api
 from custom_components.qbitrr.const import DOMAIN
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
 
 from .conftest import FAULT_MATRIX, add_arr_entry, add_qbt_entry, entry_data, setup_integration
 from .support.arr_emulator import ArrEmulator
