@@ -33,10 +33,11 @@ from .coordinator import (
 )
 from .handling import HANDLER_KEY, TorrentHandler
 from .helpers import loaded_qbit_coordinators
+from .issues import clear_entry_issues
 from .policy.options import OPT_AUTO_HANDLE, OPT_AUTO_INTERVAL, with_defaults
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -113,6 +114,11 @@ async def _async_setup_arr(hass: HomeAssistant, entry: ArrConfigEntry) -> None:
                 name=f"{DOMAIN} handle {entry.title}",
             )
         )
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> None:
+    """Forget the removed entry's repair issues."""
+    clear_entry_issues(hass, entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> bool:

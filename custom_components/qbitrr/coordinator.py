@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -37,6 +38,16 @@ from .const import (
     SIGNAL_QBIT_UPDATED,
 )
 from .helpers import managed_categories
+from .issues import (
+    ISSUE_ARR_HEALTH,
+    ISSUE_AUTH_FAILED,
+    ISSUE_CATEGORY_MISSING,
+    ISSUE_UNREACHABLE,
+    UNREACHABLE_AFTER,
+    clear_category_issues,
+    clear_issue,
+    raise_issue,
+)
 from .policy.categories import CategorySyncResult, is_valid_category, missing_categories
 from .policy.states import StateGroup, state_group
 
@@ -58,17 +69,49 @@ class InstanceHealth:
     consecutive_failures: int = 0
     last_success: datetime | None = None
     last_error: str | None = None
+    failing_since: datetime | None = None
 
     def record_success(self) -> None:
         """Note a successful poll."""
         self.consecutive_failures = 0
         self.last_success = dt_util.utcnow()
         self.last_error = None
+        self.failing_since = None
 
     def record_failure(self, err: Exception) -> None:
         """Note a failed poll."""
         self.consecutive_failures += 1
         self.last_error = str(err) or type(err).__name__
+        self.failing_since = self.failing_since or dt_util.utcnow()
+
+    @property
+    def down_too_long(self) -> bool:
+        """Whether the server has been failing for longer than a blip."""
+        return (
+            self.failing_since is not None
+            and dt_util.utcnow() - self.failing_since >= UNREACHABLE_AFTER
+        )
+
+
+def _track_health(
+    hass: HomeAssistant, entry: ConfigEntry[Any], health: InstanceHealth, err: Exception | None
+) -> None:
+    """Raise or clear the unreachable and authentication issues after a poll."""
+    entry_id = entry.entry_id
+    placeholders = {"title": entry.title}
+    if err is None:
+        clear_issue(hass, ISSUE_UNREACHABLE, entry_id)
+        clear_issue(hass, ISSUE_AUTH_FAILED, entry_id)
+    elif isinstance(err, QbitAuthError | ArrAuthError):
+        raise_issue(hass, ISSUE_AUTH_FAILED, entry_id, placeholders)
+    elif health.down_too_long and health.failing_since is not None:
+        since = dt_util.as_local(health.failing_since).strftime("%Y-%m-%d %H:%M")
+        raise_issue(
+            hass,
+            ISSUE_UNREACHABLE,
+            entry_id,
+            {**placeholders, "since": since, "error": health.last_error or ""},
+        )
 
 
 class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
@@ -115,6 +158,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
                 translation_placeholders={"error": str(err)},
             ) from err
         self.health.record_success()
+        _track_health(self.hass, self.config_entry, self.health, None)
         self.schedule_category_sync(snapshot)
         self._fire_transitions(self.data, snapshot)
         return snapshot
@@ -151,6 +195,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
 
     def _record_failure(self, err: QbitError) -> None:
         self.health.record_failure(err)
+        _track_health(self.hass, self.config_entry, self.health, err)
         self._categories_ensured_for = None
 
     def schedule_category_sync(self, snapshot: QbitSnapshot | None = None) -> None:
@@ -188,6 +233,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
                 result.failed[name] = "invalid category name"
             to_create = [name for name in missing if is_valid_category(name)]
             if not to_create:
+                self._report_categories(result)
                 return result
             outcome = await self.hass.async_add_executor_job(
                 self.client.create_categories, to_create
@@ -199,6 +245,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
                 result.present.append(name)
             else:
                 result.failed[name] = error
+        self._report_categories(result)
         if result.failed:
             LOGGER.warning(
                 "Could not create categories on %s: %s", self.config_entry.title, result.failed
@@ -208,6 +255,20 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
             LOGGER.info("Created categories %s on %s", result.created, self.config_entry.title)
             await self.async_request_refresh()
         return result
+
+    def _report_categories(self, result: CategorySyncResult) -> None:
+        """Keep one repair issue per category this instance lacks and could not get."""
+        entry = self.config_entry
+        clear_category_issues(self.hass, entry.entry_id, [*result.created, *result.present])
+        for category, error in result.failed.items():
+            raise_issue(
+                self.hass,
+                ISSUE_CATEGORY_MISSING,
+                entry.entry_id,
+                {"title": entry.title, "category": category, "error": error},
+                detail=category,
+                fixable=True,
+            )
 
     async def async_shutdown(self) -> None:
         """Stop polling and drop the HTTP session."""
@@ -288,15 +349,31 @@ class ArrCoordinator(DataUpdateCoordinator[ArrSnapshot]):
             )
         except ArrAuthError as err:
             self.health.record_failure(err)
+            _track_health(self.hass, self.config_entry, self.health, err)
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_api_key"
             ) from err
         except ArrError as err:
             self.health.record_failure(err)
+            _track_health(self.hass, self.config_entry, self.health, err)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="arr_communication_error",
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
         self.health.record_success()
+        _track_health(self.hass, self.config_entry, self.health, None)
+        errors = [message for message in health if message.type == "error"]
+        if errors:
+            raise_issue(
+                self.hass,
+                ISSUE_ARR_HEALTH,
+                self.config_entry.entry_id,
+                {
+                    "title": self.config_entry.title,
+                    "messages": "; ".join(m.message for m in errors),
+                },
+            )
+        else:
+            clear_issue(self.hass, ISSUE_ARR_HEALTH, self.config_entry.entry_id)
         return build_arr_snapshot(status, health, disk_space, queue, download_clients)

@@ -1,0 +1,92 @@
+"""Event entities: torrents finishing or failing, and what torrent handling did.
+
+They let the automation editor offer these events without YAML: an automation triggers on
+the entity's state change and reads the event type and its attributes.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import EVENT_TORRENT_COMPLETED, EVENT_TORRENT_FAILED
+from .coordinator import QbitCoordinator, QbitrrConfigEntry
+from .entity import ArrEntity, QbitEntity
+from .handling import EVENT_TORRENT_ACTION
+from .policy.model import ActionKind
+
+PARALLEL_UPDATES = 0
+
+TORRENT = EventEntityDescription(
+    key="torrent_event", translation_key="torrent", event_types=["completed", "failed"]
+)
+TORRENT_ACTION = EventEntityDescription(
+    key="torrent_action",
+    translation_key="torrent_action",
+    event_types=[kind.value for kind in ActionKind],
+)
+_QBIT_EVENTS = {EVENT_TORRENT_COMPLETED: "completed", EVENT_TORRENT_FAILED: "failed"}
+_ATTRIBUTES = ("instance_title", "hash", "name", "category", "state", "rule", "reason", "result")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: QbitrrConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entity of one server."""
+    coordinator = entry.runtime_data
+    if isinstance(coordinator, QbitCoordinator):
+        async_add_entities([QbitTorrentEvent(coordinator, TORRENT)])
+    else:
+        async_add_entities([ArrActionEvent(coordinator, TORRENT_ACTION)])
+
+
+def _attributes(event: Event) -> dict[str, object]:
+    return {key: event.data[key] for key in _ATTRIBUTES if key in event.data}
+
+
+class QbitTorrentEvent(QbitEntity, EventEntity):
+    """A torrent on this server finished or failed."""
+
+    @property
+    def available(self) -> bool:
+        """The last event stays readable while the server is unreachable."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to this server's torrent events."""
+        await super().async_added_to_hass()
+        for event_type in _QBIT_EVENTS:
+            self.async_on_remove(self.hass.bus.async_listen(event_type, self._handle))
+
+    @callback
+    def _handle(self, event: Event) -> None:
+        if event.data.get("instance") != self.coordinator.config_entry.entry_id:
+            return
+        self._trigger_event(_QBIT_EVENTS[str(event.event_type)], _attributes(event))
+        self.async_write_ha_state()
+
+
+class ArrActionEvent(ArrEntity, EventEntity):
+    """Torrent handling acted on one of this app's torrents (real runs, not dry runs)."""
+
+    @property
+    def available(self) -> bool:
+        """The last event stays readable while the app is unreachable."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to torrent handling."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.hass.bus.async_listen(EVENT_TORRENT_ACTION, self._handle))
+
+    @callback
+    def _handle(self, event: Event) -> None:
+        if event.data.get("arr") != self.coordinator.config_entry.entry_id or event.data.get(
+            "dry_run"
+        ):
+            return
+        self._trigger_event(str(event.data["action"]), _attributes(event))
+        self.async_write_ha_state()
