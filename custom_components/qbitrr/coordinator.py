@@ -200,9 +200,10 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
 
     def schedule_category_sync(self, snapshot: QbitSnapshot | None = None) -> None:
         """Ensure the managed categories when the instance is new, back, or they changed."""
-        snapshot = snapshot or self.data
-        if snapshot is None or not self.last_update_success:
-            return  # done when the instance is back
+        if snapshot is None:  # called from outside a poll: use the last good one
+            if self.data is None or not self.last_update_success:
+                return  # done when the instance is back
+            snapshot = self.data
         wanted = managed_categories(self.hass)
         if wanted == self._categories_ensured_for:
             return
@@ -219,10 +220,13 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
     ) -> CategorySyncResult:
         """Create the wanted categories this instance lacks; leave existing ones untouched."""
         result = CategorySyncResult()
-        snapshot = snapshot or self.data
-        if snapshot is None or not self.last_update_success:
-            result.failed = dict.fromkeys(sorted(wanted), "instance unreachable")
-            return result
+        # A snapshot handed in comes from a poll that just succeeded (the coordinator marks
+        # success only after the poll returns); otherwise the last good one must be current.
+        if snapshot is None:
+            if self.data is None or not self.last_update_success:
+                result.failed = dict.fromkeys(sorted(wanted), "instance unreachable")
+                return result
+            snapshot = self.data
         async with self._category_lock:
             existing = set(snapshot.maindata.categories)
             if self.data is not None:
