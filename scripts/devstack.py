@@ -178,8 +178,8 @@ def pick_port(preferred: list[int | None], taken: set[int]) -> int:
 # --- pre-flight: packages the loaded integrations need -------------------------------------------
 
 
-def missing_requirements() -> list[str]:
-    """Return the frontend's and our manifest's requirements that are not installed.
+def missing_requirements(components: tuple[str, ...] = ()) -> list[str]:
+    """Return the frontend's (and ``components``') and our manifest's requirements not installed.
 
     hass runs with --skip-pip (it must not reach PyPI at run time), so these must be in the venv;
     without the frontend hass even falls back to recovery mode. Reads manifests only: importing
@@ -189,10 +189,11 @@ def missing_requirements() -> list[str]:
     spec = importlib.util.find_spec("homeassistant")
     if spec is None or not spec.submodule_search_locations:
         return ["homeassistant"]
-    components = Path(next(iter(spec.submodule_search_locations))) / "components"
+    builtin = Path(next(iter(spec.submodule_search_locations))) / "components"
     requirements: list[str] = []
-    for manifest in (components / "frontend", ROOT / "custom_components" / DOMAIN):
-        requirements += json.loads((manifest / "manifest.json").read_text())["requirements"]
+    folders = [builtin / name for name in ("frontend", *components)]
+    for manifest in (*folders, ROOT / "custom_components" / DOMAIN):
+        requirements += json.loads((manifest / "manifest.json").read_text()).get("requirements", [])
     missing = []
     for line in requirements:
         requirement = Requirement(line)
@@ -226,6 +227,8 @@ class HomeAssistantApi:
         self._session = session
         self.base_url = base_url
         self.token = ""
+        # The last /auth/token reply (access and refresh token): a browser session can use it.
+        self.token_reply: dict[str, Any] = {}
 
     @property
     def client_id(self) -> str:
@@ -264,6 +267,7 @@ class HomeAssistantApi:
             if response.status != 200:  # noqa: PLR2004
                 raise StackError(f"/auth/token: HTTP {response.status} {await response.text()}")
             reply = await response.json()
+        self.token_reply = dict(reply)
         return str(reply["access_token"])
 
     async def login(self, username: str, password: str) -> str:
@@ -325,10 +329,29 @@ class EntryPlan:
 class DevStack:
     """Both qBittorrent servers, the Arr emulators, hass, and the calls that wire them together."""
 
-    def __init__(self, dev_dir: Path, *, check: bool) -> None:
-        """Prepare paths; nothing starts yet."""
+    def __init__(
+        self,
+        dev_dir: Path,
+        *,
+        check: bool = False,
+        apps: tuple[App, ...] = ARR_APPS,
+        documented_ports: bool = True,
+        extra_config: str = "",
+        made_by: str = "scripts/develop",
+    ) -> None:
+        """Prepare paths; nothing starts yet.
+
+        ``apps``: the Arr emulators to run (and add as entries). ``documented_ports``: prefer
+        8123/8081/8082/7878/8989 (scripts/develop); when False those are never used, so another
+        stack (scripts/e2e) can run beside a dev instance. ``extra_config``: YAML appended to the
+        generated configuration.yaml. ``made_by`` names the generated files' author.
+        """
         self.dev_dir = dev_dir
         self.check = check
+        self.apps = apps
+        self.documented_ports = documented_ports
+        self.extra_config = extra_config
+        self.made_by = made_by
         self.config_dir = dev_dir / "config"
         self.state_path = dev_dir / "state.json"
         self.pids_path = dev_dir / "run" / "pids"
@@ -339,12 +362,16 @@ class DevStack:
         self.queued: dict[App, dict[int, int]] = {}
         self.hass: subprocess.Popen[bytes] | None = None
         self.hass_port = 0
+        # Other children to stop if this process dies hard: pid -> a string in their command line.
+        self.extra_pids: dict[int, str] = {}
         self._hass_log: IO[bytes] | None = None
         self.timings: dict[str, float] = {}
         # What the Arr check saw, for the summary.
         self.arr_sensors: dict[str, str] = {}
         self.distribution: dict[str, Any] = {}
         self.category_sync: dict[str, Any] = {}
+        # Per entry plan key: the config flow's steps as run_flow saw them ("menu:user", ...).
+        self.flow_trails: dict[str, list[str]] = {}
         # stop() can run while a start is still busy in a worker thread (Ctrl-C during start-up):
         # they take turns, and nothing starts once stop() began, so nothing is left running.
         self._lifecycle = threading.Lock()
@@ -358,15 +385,20 @@ class DevStack:
     # ports and processes
 
     def choose_ports(self) -> None:
-        """Use the documented ports, else last run's (entries point at them), else any free one."""
-        taken: set[int] = set()
-        servers: list[tuple[str, str, int]] = [
+        """Use the documented ports, else last run's (entries point at them), else any free one.
+
+        Without ``documented_ports`` the documented ones are never handed out.
+        """
+        documented = {HA_DEFAULT_PORT, *QBT_DEFAULT_PORTS.values(), *ARR_DEFAULT_PORTS.values()}
+        taken: set[int] = set() if self.documented_ports else set(documented)
+        servers: list[tuple[str, str, int | None]] = [
             (f"qbt{major}", QBT_LABELS[major], QBT_DEFAULT_PORTS[major]) for major in (4, 5)
         ]
         servers += [
-            (app, f"the {ARR_LABELS[app]} emulator", ARR_DEFAULT_PORTS[app]) for app in ARR_APPS
+            (app, f"the {ARR_LABELS[app]} emulator", ARR_DEFAULT_PORTS[app]) for app in self.apps
         ]
-        for key, label, default in servers:
+        for key, label, documented_port in servers:
+            default = documented_port if self.documented_ports else None
             previous = self.state.ports.get(key)
             port = pick_port([default, previous], taken)
             if previous is not None and previous != port:
@@ -376,7 +408,8 @@ class DevStack:
                     log(f"port {previous} is taken: {label} moves to {port}")
             self.state.ports[key] = port
             taken.add(port)
-        self.hass_port = pick_port([HA_DEFAULT_PORT, self.state.ports.get("hass")], taken)
+        ha_default = HA_DEFAULT_PORT if self.documented_ports else None
+        self.hass_port = pick_port([ha_default, self.state.ports.get("hass")], taken)
         self.state.ports["hass"] = self.hass_port
 
     @contextlib.contextmanager
@@ -392,6 +425,7 @@ class DevStack:
         lines = [f"{s.pid} qbittorrent-nox" for s in self.servers.values() if s.pid is not None]
         if self.hass is not None and self.hass.poll() is None:
             lines.append(f"{self.hass.pid} homeassistant")
+        lines += [f"{pid} {marker}" for pid, marker in self.extra_pids.items()]
         self.pids_path.parent.mkdir(parents=True, exist_ok=True)
         self.pids_path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
@@ -524,10 +558,10 @@ class DevStack:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(
             f"""\
-# Generated by scripts/develop on every run: edits here are overwritten.
+# Generated by {self.made_by} on every run: edits here are overwritten.
 # Minimal on purpose (no default_config): nothing here needs the internet.
 # No `http:` block: since 2026.10 Home Assistant keeps the HTTP settings in .storage/http (YAML is
-# migrated once, as a trial that falls back to 0.0.0.0:8123); scripts/develop writes that file
+# migrated once, as a trial that falls back to 0.0.0.0:8123); {self.made_by} writes that file
 # with {HOST}:{self.hass_port} on every run.
 api:
 config:
@@ -540,7 +574,8 @@ logger:
     # No ffmpeg binary or libturbojpeg here; their start-up complaints are noise.
     haffmpeg: critical
     homeassistant.components.camera.img_util: critical
-""",
+"""
+            + self.extra_config,
             encoding="utf-8",
         )
         links = self.config_dir / "custom_components"
@@ -742,7 +777,7 @@ logger:
         (token,) = await api.websocket(
             {
                 "type": "auth/long_lived_access_token",
-                "client_name": f"scripts/develop {time.strftime('%Y-%m-%d %H:%M:%S')}",
+                "client_name": f"{self.made_by} {time.strftime('%Y-%m-%d %H:%M:%S')}",
                 "lifespan": 3650,
             }
         )
@@ -821,6 +856,7 @@ logger:
             ) from err
         step_path = f"/api/config/config_entries/flow/{flow['flow_id']}"
         result: dict[str, Any] = flow
+        trail = self.flow_trails[plan.key] = [_flow_step(result)]
         if result.get("type") == "menu":
             # The first step lets the user pick the kind of server.
             if plan.menu_option not in result.get("menu_options", []):
@@ -828,8 +864,10 @@ logger:
             result = await api.request(
                 "POST", step_path, json_body={"next_step_id": plan.menu_option}
             )
+            trail.append(_flow_step(result))
         if result.get("type") == "form":
             result = await api.request("POST", step_path, json_body=plan.user_input)
+            trail.append(_flow_step(result))
         if (
             plan.category is not None
             and result.get("type") == "form"
@@ -840,6 +878,7 @@ logger:
             if "category" not in fields:
                 raise StackError(f"the {ARR_CATEGORY_STEP} step asks no category: {result}")
             result = await api.request("POST", step_path, json_body={"category": plan.category})
+            trail.append(_flow_step(result))
         if result.get("type") == "form":
             # Do not leave a half-done flow behind in Home Assistant.
             await api.request("DELETE", step_path, ok=(200, 404))
@@ -1069,6 +1108,16 @@ logger:
         return lines
 
 
+def _flow_step(result: Mapping[str, Any]) -> str:
+    """A flow reply in short: "menu:user", "form:arr_category", "create_entry", "abort:reason"."""
+    kind = str(result.get("type"))
+    if kind in {"menu", "form"}:
+        return f"{kind}:{result.get('step_id')}"
+    if kind == "abort":
+        return f"abort:{result.get('reason')}"
+    return kind
+
+
 def summarize(
     entries: list[dict[str, Any]], per_entry: dict[str, list[dict[str, Any]]]
 ) -> list[str]:
@@ -1089,8 +1138,8 @@ def summarize(
     return lines
 
 
-async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Start everything and wire it together; return the entries and their entity states."""
+async def start_processes(stack: DevStack) -> None:
+    """Start hass (it boots in the background), both qBittorrent servers and the emulators."""
     stack.choose_ports()
     stack.state.save(stack.state_path)
     stack.write_ha_config()
@@ -1103,9 +1152,14 @@ async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any
         await asyncio.to_thread(stack.start_qbittorrent, major)
         stack.record_pids()
     # In this process (own threads), so no pids to record; their queues need the torrents.
-    for app in ARR_APPS:
+    for app in stack.apps:
         log(f"starting the {ARR_LABELS[app]} emulator on {HOST}:{stack.state.ports[app]}")
         await asyncio.to_thread(stack.start_arr, app)
+
+
+async def bring_up(stack: DevStack) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Start everything and wire it together; return the entries and their entity states."""
+    await start_processes(stack)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         api = HomeAssistantApi(session, stack.ha_url)
         await stack.wait_hass(api)

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 import ssl
@@ -52,6 +53,8 @@ QBT_MAJORS = (4, 5)
 _SERVER_VERSIONS: dict[int, str] = {}
 _PASSED_PER_MAJOR: dict[int, int] = dict.fromkeys(QBT_MAJORS, 0)
 _USES_BOTH: set[str] = set()
+ARR_KEYS = {"radarr": "radarr-api-key", "sonarr": "sonarr-api-key", "lidarr": "lidarr-api-key"}
+_SCAN_RESULT = pytest.StashKey[tuple[int, list[tuple[str, str]]]]()
 # (target, fault, outcome) rows the fault-injection tests record, printed at the end.
 FAULT_MATRIX: list[tuple[str, str, str]] = []
 # Where scripts/setup puts qBittorrent 5.x, so a plain `pytest` finds it too.
@@ -84,6 +87,7 @@ def qbt_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, 
         for major in QBT_MAJORS:
             server = QbittorrentServer(major, tmp_path_factory.mktemp(f"qbt{major}")).start()
             servers[major] = server
+            SECRETS.add(server.password)
             _SERVER_VERSIONS[major] = str(server.client().app_version())
         yield servers
     finally:
@@ -170,6 +174,48 @@ def strings() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+class _LogCapture(logging.Handler):
+    """Keeps every log line of the session, tracebacks included, for the secret scan."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # noqa: BLE001 - a record that cannot format is not a leak
+            self.lines.append(str(record.msg))
+
+
+_LOG_CAPTURE = _LogCapture()
+# Every secret the tests use; none may ever appear in a log line.
+SECRETS: set[str] = {"wrong-password", "old-password", "still-wrong", *ARR_KEYS.values()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Capture every log record, at every level, from the start."""
+    root = logging.getLogger()
+    root.addHandler(_LOG_CAPTURE)
+    root.setLevel(logging.DEBUG)
+    for name in ("custom_components.qbitrr", "qbittorrentapi", "urllib3", "aiohttp"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any secret reached any log line."""
+    leaks = [
+        (secret, line)
+        for line in _LOG_CAPTURE.lines
+        for secret in SECRETS
+        if secret and secret in line
+    ]
+    session.config.stash[_SCAN_RESULT] = (len(_LOG_CAPTURE.lines), leaks)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count passed tests per qBittorrent major version, for the closing summary."""
     if report.when == "call" and report.passed:
@@ -178,8 +224,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 _PASSED_PER_MAJOR[major] += 1
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say which real qBittorrent builds the run exercised."""
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say which real qBittorrent builds the run exercised, and what the secret scan found."""
+    scanned, leaks = config.stash.get(_SCAN_RESULT, (len(_LOG_CAPTURE.lines), []))
+    terminalreporter.write_line(
+        f"secret scan: {scanned} log lines, {len(SECRETS)} secrets, {len(leaks)} leaks"
+    )
+    for secret, line in leaks[:20]:
+        terminalreporter.write_line(f"  LEAK {secret[:3]}…: {line[:200]}")
     parts = [
         f"qBittorrent {_SERVER_VERSIONS.get(major, f'{major}.x (not started)')}: "
         f"{_PASSED_PER_MAJOR[major]} tests passed"
@@ -226,7 +278,6 @@ def add_qbt_entry(hass: HomeAssistant, server: QbittorrentServer) -> MockConfigE
     return entry
 
 
-ARR_KEYS = {"radarr": "radarr-api-key", "sonarr": "sonarr-api-key", "lidarr": "lidarr-api-key"}
 
 
 def _emulator(app: str) -> Iterator[ArrEmulator]:

@@ -1,0 +1,263 @@
+"""Property-based tests (fixed seed): the policy never breaks a guard; services never crash.
+
+Hypothesis draws hundreds of torrent sets and settings for the engine, and random and hostile
+values for every service field against a real qBittorrent server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import probatio
+
+from custom_components.qbitrr.const import DOMAIN
+from custom_components.qbitrr.policy.engine import evaluate
+from custom_components.qbitrr.policy.model import (
+    REMOVALS,
+    ActionKind,
+    HistoryEntry,
+    PolicyInput,
+    QueueEntry,
+    Rule,
+    Settings,
+    TorrentInfo,
+    UnknownTorrentAction,
+)
+from custom_components.qbitrr.policy.states import STATE_GROUPS, StateGroup, state_group
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+
+from .conftest import add_arr_entry, add_qbt_entry, setup_integration
+from .support.arr_emulator import ArrEmulator
+from .support.qbittorrent_server import QbittorrentServer, add_magnets
+
+NOW = 1_800_000_000
+INSTANCES = ("inst-a", "inst-b", "inst-c")
+CATEGORIES = ("radarr", "sonarr", "manual", "")
+HASHES = tuple(f"{n:040x}" for n in range(12))
+STATES = (*STATE_GROUPS, "someFutureState", "")
+PROTECT = "qbitrr-protected"
+
+torrents_strategy = st.lists(
+    st.builds(
+        TorrentInfo,
+        instance=st.sampled_from(INSTANCES),
+        hash=st.sampled_from(HASHES),
+        name=st.text(max_size=20),
+        category=st.sampled_from(CATEGORIES),
+        state=st.sampled_from(STATES),
+        progress=st.floats(min_value=-1, max_value=2, allow_nan=False),
+        dlspeed=st.integers(min_value=-10, max_value=10**9),
+        eta=st.integers(min_value=-1, max_value=10**8),
+        added_on=st.integers(min_value=NOW - 10**6, max_value=NOW + 100),
+        last_activity=st.integers(min_value=-1, max_value=NOW),
+        tags=st.frozensets(st.sampled_from((PROTECT, "hd", "qbitrr-strike")), max_size=2),
+        tracker_message=st.one_of(st.none(), st.sampled_from(("Unregistered torrent", "OK"))),
+    ),
+    max_size=40,
+    unique_by=lambda t: (t.instance, t.hash),
+)
+settings_strategy = st.builds(
+    Settings,
+    stall_delay=st.integers(0, 7200),
+    slow_speed=st.integers(0, 10**6),
+    slow_period=st.integers(0, 7200),
+    max_eta=st.integers(0, 10**6),
+    strikes=st.integers(1, 5),
+    min_age=st.integers(0, 7200),
+    max_progress=st.floats(0, 1),
+    protect_tag=st.just(PROTECT),
+    max_removals=st.integers(0, 5),
+    unknown_action=st.sampled_from(UnknownTorrentAction),
+)
+history_strategy = st.dictionaries(
+    st.tuples(st.sampled_from(INSTANCES), st.sampled_from(HASHES)),
+    st.builds(
+        HistoryEntry,
+        first_seen_bad=st.integers(NOW - 10**5, NOW),
+        strikes=st.integers(0, 6),
+        rule=st.one_of(st.none(), st.sampled_from(Rule)),
+        rechecked_at=st.one_of(st.none(), st.integers(NOW - 10**5, NOW)),
+    ),
+    max_size=10,
+)
+queues_strategy = st.dictionaries(
+    st.sampled_from(HASHES),
+    st.lists(
+        st.builds(
+            QueueEntry,
+            arr=st.sampled_from(("radarr-entry", "sonarr-entry")),
+            queue_id=st.integers(1, 100),
+            media_id=st.one_of(st.none(), st.integers(1, 100)),
+            instance=st.one_of(st.none(), st.sampled_from(INSTANCES)),
+        ),
+        min_size=1,
+        max_size=2,
+    ).map(tuple),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(
+    torrents=torrents_strategy,
+    radarr=settings_strategy,
+    sonarr=settings_strategy,
+    history=history_strategy,
+    queues=queues_strategy,
+    reachable=st.frozensets(st.sampled_from(INSTANCES), min_size=1),
+)
+def test_the_plan_never_breaks_a_guard(
+    torrents: list[TorrentInfo],
+    radarr: Settings,
+    sonarr: Settings,
+    history: dict[tuple[str, str], HistoryEntry],
+    queues: dict[str, tuple[QueueEntry, ...]],
+    reachable: frozenset[str],
+) -> None:
+    torrents = [t for t in torrents if t.instance in reachable]
+    by_category = {"radarr": radarr, "sonarr": sonarr}
+    data = PolicyInput(
+        now=NOW,
+        torrents=tuple(torrents),
+        reachable_instances=reachable,
+        arrs={"radarr-entry": ("radarr", radarr), "sonarr-entry": ("sonarr", sonarr)},
+        queues=queues,
+        history=history,
+    )
+    plan = evaluate(data)
+    assert plan == evaluate(data)  # deterministic
+    by_key = {(t.instance, t.hash): t for t in torrents}
+    removals: Counter[str] = Counter()
+    for action in plan.actions:
+        torrent = by_key[(action.instance, action.hash)]
+        guard = by_category.get(torrent.category)
+        assert guard is not None, "only managed categories"
+        assert PROTECT not in torrent.tags
+        assert NOW - torrent.added_on >= guard.min_age
+        assert torrent.progress <= guard.max_progress
+        assert torrent.progress < 1
+        assert state_group(torrent.state) not in {StateGroup.SEEDING, StateGroup.PAUSED}
+        if state_group(torrent.state) is StateGroup.UNKNOWN:
+            # An unknown state is never taken for stalled or failed.
+            assert action.rule not in {
+                Rule.STALLED,
+                Rule.METADATA,
+                Rule.ERRORED,
+                Rule.MISSING_FILES,
+            }
+        if action.kind in REMOVALS:
+            removals[torrent.category] += 1
+        if action.kind is ActionKind.ARR_REMOVE:
+            assert any(entry.queue_id == action.queue_id for entry in queues[action.hash])
+    for category, count in removals.items():
+        assert count <= by_category[category].max_removals
+    # History of unreachable instances is kept as it was.
+    for key, entry in history.items():
+        if key[0] not in reachable:
+            assert plan.history[key] == entry
+
+
+VALID_HASH = st.from_regex(r"\A[0-9a-fA-F]{40}\Z")
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["a,b", " ", "", "tv/sonarr", "../..", "x" * 300, "ünïcødé 🎬", "%00"]),
+)
+
+
+def _state(server: QbittorrentServer) -> tuple[Any, ...]:
+    api = server.client()
+    return (
+        sorted((t["hash"], t["tags"], t["category"], t["state"]) for t in api.torrents_info()),
+        sorted(api.torrents_categories()),
+    )
+
+
+async def test_services_accept_or_refuse_cleanly(
+    hass: HomeAssistant, qbt_servers: dict[int, QbittorrentServer], radarr: ArrEmulator
+) -> None:
+    server = qbt_servers[5]
+    hashes = add_magnets(server.client(), 3, category="radarr")
+    qbt_entry = add_qbt_entry(hass, server)
+    arr_entry = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    entry_ids = st.sampled_from(
+        [qbt_entry.entry_id, arr_entry.entry_id, "no-such-entry", "", "x" * 100]
+    )
+    hash_values = st.one_of(
+        st.sampled_from([h.upper() for h in hashes] + hashes), VALID_HASH, HOSTILE_TEXT
+    )
+    fields = st.fixed_dictionaries(
+        {},
+        optional={
+            "config_entry_id": st.one_of(entry_ids, st.lists(entry_ids, max_size=3)),
+            "hashes": st.lists(hash_values, max_size=4),
+            "category": st.one_of(st.sampled_from(["radarr", ""]), HOSTILE_TEXT),
+            "tag": HOSTILE_TEXT,
+            "tags": st.lists(
+                st.one_of(st.sampled_from(["keep", "4k hdr"]), HOSTILE_TEXT), max_size=3
+            ),
+            "categories": st.lists(HOSTILE_TEXT, max_size=3),
+            "states": st.lists(st.sampled_from(["stalled", "paused", "nope"]), max_size=2),
+            "limit": st.one_of(st.integers(-5, 20000), HOSTILE_TEXT),
+            "dry_run": st.just(True),  # noqa: FBT003
+        },
+    )
+    services = st.sampled_from(
+        [
+            "add_tags",
+            "remove_tags",
+            "pause_torrents",
+            "resume_torrents",
+            "get_torrents",
+            "get_distribution",
+            "sync_categories",
+            "handle_torrents",
+        ]
+    )
+    outcomes: Counter[str] = Counter()
+
+    async def call(service: str, data: dict[str, Any]) -> None:
+        before = await hass.async_add_executor_job(_state, server)
+        try:
+            response = await hass.services.async_call(
+                DOMAIN, service, data, blocking=True, return_response=True
+            )
+        except ServiceValidationError as err:
+            assert err.translation_key, "every refusal is translated"  # noqa: PT017
+            assert await hass.async_add_executor_job(_state, server) == before
+            outcomes["refused (translated)"] += 1
+            return
+        except probatio.Invalid:
+            # Home Assistant's own schema check, before our handler runs.
+            assert await hass.async_add_executor_job(_state, server) == before
+            outcomes["refused by schema"] += 1
+            return
+        assert isinstance(response, dict)
+        outcomes["accepted"] += 1
+        if service == "add_tags":
+            tags = {tag.strip() for tag in data["tags"]}
+            now = {t["hash"]: t["tags"] for t in server.client().torrents_info()}
+            for result in response["instances"].values():
+                for torrent_hash in result["hashes"]:
+                    assert tags <= {tag.strip() for tag in now[torrent_hash].split(",")}
+
+    @settings(
+        max_examples=150,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(service=services, data=fields)
+    def fuzz(service: str, data: dict[str, Any]) -> None:
+        asyncio.run_coroutine_threadsafe(call(service, data), hass.loop).result(30)
+
+    await hass.async_add_executor_job(fuzz)
+    # Both ways out were exercised, not just one.
+    assert outcomes["accepted"] > 10
+    assert outcomes["refused (translated)"] > 0
+    assert outcomes["refused by schema"] > 0
