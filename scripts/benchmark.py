@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 from dataclasses import dataclass, field
@@ -49,7 +49,9 @@ import urllib.parse
 import qbittorrentapi
 import requests
 
-from custom_components.qbitrr import const
+from custom_components.qbitrr import const, coordinator as qbit_coordinator
+from custom_components.qbitrr.api import qbittorrent as qbit_api
+from custom_components.qbitrr.api.maindata import QbitSnapshot
 from custom_components.qbitrr.api.qbittorrent import QbittorrentClient
 from tests.support.qbittorrent_server import QbittorrentServer, wait_for
 
@@ -90,10 +92,11 @@ PLAN_LIMIT: Final = 0.100
 STALL_LIMIT: Final = 0.050
 MODEL_LIMIT: Final = 1.0 * KB
 
-SCENARIOS: Final = ("full", "idle", "changed_10", "changed_100")
+SCENARIOS: Final = ("full", "idle", "idle_cycle", "changed_10", "changed_100")
 SCENARIO_LABELS: Final = {
     "full": "full refresh",
     "idle": "idle",
+    "idle_cycle": "idle+resyncs",  # idle polls and the client's periodic full resyncs, averaged
     "changed_10": "10 changed",
     "changed_100": "100 changed",
 }
@@ -192,11 +195,34 @@ def interval_seconds(name: str) -> float | None:
 class Poll:
     """One measured poll."""
 
-    wire: int  # response body bytes as received (gzip-compressed when the server compressed)
-    body: int  # decoded JSON bytes
+    wire: float  # response body bytes as received (gzip-compressed when the server compressed)
+    body: float  # decoded JSON bytes
     cpu: float  # client CPU seconds (this process)
     wall: float  # seconds
-    server: float = float("nan")  # server CPU seconds, when measured around this poll alone
+    server: float = 0.0  # server CPU seconds from just before to just after the poll
+    full: bool = False  # ours: the client asked for (or got) a full rid=0 reply
+    interval: float = math.nan  # ours: seconds the coordinator would wait after this poll
+
+    @classmethod
+    def combine(cls, polls: Sequence[Poll], weights: Sequence[float]) -> Poll:
+        """The weighted mean of some polls (e.g. one resync cycle)."""
+        total = sum(weights)
+
+        def mean(attribute: str) -> float:
+            values = (float(getattr(p, attribute)) * w for p, w in zip(polls, weights, strict=True))
+            return sum(values) / total
+
+        return cls(
+            mean("wire"),
+            mean("body"),
+            mean("cpu"),
+            mean("wall"),
+            mean("server"),
+            interval=polls[0].interval,
+        )
+
+
+POLL_FIELDS: Final = ("wire", "body", "cpu", "wall")
 
 
 class WireMeter:
@@ -240,59 +266,77 @@ class WireMeter:
         return len(reply.get("torrents", {})) + len(reply.get("torrents_removed", []))
 
 
-def timed_poll(call: Callable[[], object], meter: WireMeter) -> Poll:
+def timed_poll(
+    call: Callable[[], object], meter: WireMeter, pid: int, client: QbittorrentClient | None = None
+) -> Poll:
     """Run one poll; the reply stays referenced until the clocks stop (its release is not part
-    of the poll: Home Assistant frees the previous data later, when the next one replaces it)."""
+    of the poll: Home Assistant frees the previous data later, when the next one replaces it).
+
+    The server's CPU counters are read just outside the client's clocks.
+    """
     meter.reset()
+    fulls = client.full_syncs if client is not None else 0
+    server0 = server_cpu(pid)
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     result = call()
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
+    server = server_cpu(pid) - server0
     if meter.replies == 0:
         raise BenchError("a poll sent no sync/maindata request")
-    poll = Poll(wire=meter.wire, body=meter.body, cpu=cpu, wall=wall)
+    full = client is None or client.full_syncs != fulls
+    interval = ours_interval(result, wall) if client is not None else math.nan
+    poll = Poll(meter.wire, meter.body, cpu, wall, server, full, interval)
     del result
     return poll
 
 
-@dataclass(slots=True)
-class Window:
-    """Polls repeated for a while, with the server's CPU over the whole window."""
+def ours_interval(snapshot: object, wall: float) -> float:
+    """The wait the integration's coordinator picks after this poll (``next_interval``, when
+    it has one: it adapts to activity and to the poll's duration); NaN without one."""
+    choose = getattr(qbit_coordinator, "next_interval", None)
+    if choose is not None and isinstance(snapshot, QbitSnapshot):
+        value = choose(snapshot, wall)
+        if isinstance(value, timedelta):
+            return value.total_seconds()
+    return math.nan
 
-    polls: list[Poll]
-    server_cpu: float  # seconds, background not yet subtracted
-    wall: float
 
-    def per_poll_server(self, background_rate: float) -> float:
-        """Server CPU per poll, the server's idle background (CPU s per s) taken out."""
-        return max(0.0, self.server_cpu - background_rate * self.wall) / len(self.polls)
+def median_poll(polls: Sequence[Poll], background: float) -> Poll:
+    """One poll of the medians of some polls; server CPU is the mean with the idle background
+    taken out (ticks are 10 ms: only the sum over many polls resolves a cheap one)."""
 
-    def median(self, attribute: str) -> float:
-        """Median of one Poll field over the window."""
-        return statistics.median(float(getattr(poll, attribute)) for poll in self.polls)
+    def median(attribute: str) -> float:
+        return statistics.median(float(getattr(poll, attribute)) for poll in polls)
 
-    def median_poll(self) -> Poll:
-        """A poll made of the window's medians."""
-        return Poll(
-            wire=int(self.median("wire")),
-            body=int(self.median("body")),
-            cpu=self.median("cpu"),
-            wall=self.median("wall"),
-        )
+    spent = sum(p.server for p in polls) - background * sum(p.wall for p in polls)
+    return Poll(
+        median("wire"),
+        median("body"),
+        median("cpu"),
+        median("wall"),
+        max(0.0, spent) / len(polls),
+        full=all(p.full for p in polls),
+        interval=median("interval"),
+    )
 
 
 def poll_window(
-    call: Callable[[], object], meter: WireMeter, pid: int, *, min_polls: int, seconds: float
-) -> Window:
+    call: Callable[[], object],
+    meter: WireMeter,
+    pid: int,
+    client: QbittorrentClient | None = None,
+    *,
+    min_polls: int,
+    seconds: float,
+) -> list[Poll]:
     """Poll back to back until ``min_polls`` and ``seconds`` are both reached."""
     polls: list[Poll] = []
-    cpu0 = server_cpu(pid)
     t0 = time.perf_counter()
     while len(polls) < min_polls or time.perf_counter() - t0 < seconds:
-        polls.append(timed_poll(call, meter))
-    wall = time.perf_counter() - t0
-    return Window(polls, server_cpu(pid) - cpu0, wall)
+        polls.append(timed_poll(call, meter, pid, client))
+    return polls
 
 
 def background_rate(pid: int, seconds: float) -> float:
@@ -307,54 +351,52 @@ def background_rate(pid: int, seconds: float) -> float:
 class Reps:
     """What the repetitions of one server and size collected."""
 
-    # side ("ours"/"baseline") -> "scenario.attribute" -> one value per repetition
-    polls: dict[str, dict[str, list[float]]] = field(
+    # side ("ours"/"baseline") -> scenario -> one Poll per repetition
+    polls: dict[str, dict[str, list[Poll]]] = field(
         default_factory=lambda: {"ours": {}, "baseline": {}}
     )
-    server_ours: dict[str, list[float]] = field(default_factory=dict)  # per poll, per scenario
-    server_base: list[float] = field(default_factory=list)  # per full poll
     background: list[float] = field(default_factory=list)
     reply_torrents: dict[str, list[int]] = field(default_factory=dict)
+    periodic_fulls: int = 0  # full resyncs the client made by itself inside idle windows
+    retried_changes: int = 0  # change polls repeated because they fell on a periodic resync
 
     def note(self, side: str, scenario: str, poll: Poll) -> None:
         """Record one repetition's poll."""
-        for attribute in ("wire", "body", "cpu", "wall"):
-            key = f"{scenario}.{attribute}"
-            self.polls[side].setdefault(key, []).append(float(getattr(poll, attribute)))
+        self.polls[side].setdefault(scenario, []).append(poll)
 
-    def summary(self, idle_interval: float) -> Json:
-        """min / median / max of ours, the baseline and their per-repetition ratio."""
+    def summary(self, fallback: Mapping[str, float]) -> Json:
+        """min / median / max of ours, the baseline and their per-repetition ratio.
+
+        ``fallback``: the interval constants ("idle", "active") when the coordinator has no
+        ``next_interval`` to ask.
+        """
         metrics: Json = {}
-        for attribute in ("wire", "body", "cpu", "wall"):
+        for attribute in (*POLL_FIELDS, "server"):
             rows: Json = {}
             for scenario in SCENARIOS:
-                o = self.polls["ours"][f"{scenario}.{attribute}"]
-                b = self.polls["baseline"][f"{scenario}.{attribute}"]
+                o = [float(getattr(p, attribute)) for p in self.polls["ours"][scenario]]
+                b = [float(getattr(p, attribute)) for p in self.polls["baseline"][scenario]]
                 rows[scenario] = {
                     "ours": stats(o),
                     "baseline": stats(b),
                     "ratio": stats(ratios(o, b)),
                 }
             metrics[attribute] = rows
-        metrics["server_cpu_per_poll"] = {
-            scenario: {
-                "ours": stats(o),
-                "baseline": stats(self.server_base),
-                "ratio": stats(ratios(o, self.server_base)),
-            }
-            for scenario, o in self.server_ours.items()
-        }
-        hour_o = [x * 3600 / idle_interval for x in self.server_ours["idle"]]
-        hour_b = [x * 3600 / BASELINE_INTERVAL for x in self.server_base]
-        metrics["server_cpu_per_hour"] = {
-            "idle": {
+        # Per hour: ours at the interval its coordinator picks after such a poll (idle: over a
+        # whole resync cycle; active: polls that each bring 100 changes), the baseline at 30 s.
+        hour_b = [p.server * 3600 / BASELINE_INTERVAL for p in self.polls["baseline"]["full"]]
+        metrics["server_cpu_per_hour"] = {}
+        for name, scenario in (("idle", "idle_cycle"), ("active", "changed_100")):
+            polls = self.polls["ours"][scenario]
+            intervals = [fallback[name] if math.isnan(p.interval) else p.interval for p in polls]
+            hour_o = [p.server * 3600 / i for p, i in zip(polls, intervals, strict=True)]
+            metrics["server_cpu_per_hour"][name] = {
                 "ours": stats(hour_o),
                 "baseline": stats(hour_b),
                 "ratio": stats(ratios(hour_o, hour_b)),
-                "ours_interval_s": idle_interval,
+                "ours_interval_s": stats(intervals),
                 "baseline_interval_s": BASELINE_INTERVAL,
             }
-        }
         return metrics
 
 
@@ -506,6 +548,7 @@ class Target:
     shown: str
     limit_shown: str
     strict: bool = False  # value < limit (else value <= limit)
+    extra: bool = False  # beyond the brief's targets: shown, not counted in the exit status
 
     @property
     def passed(self) -> bool | None:
@@ -524,6 +567,7 @@ class Target:
             "shown": self.shown,
             "limit_shown": self.limit_shown,
             "pass": self.passed,
+            "extra": self.extra,
         }
 
 
@@ -558,10 +602,14 @@ class Benchmark:
         self.plan_result: Json | None = None
         self.targets: list[Target] = []
         self.lines: list[str] = []
-        self.interval = interval_seconds("QBIT_UPDATE_INTERVAL")
-        if self.interval is None:
+        interval = interval_seconds("QBIT_UPDATE_INTERVAL")
+        if interval is None:
             raise BenchError("custom_components.qbitrr.const.QBIT_UPDATE_INTERVAL is missing")
-        self.idle_interval = interval_seconds("QBIT_IDLE_UPDATE_INTERVAL") or self.interval
+        self.interval: float = interval
+        self.idle_interval: float = interval_seconds("QBIT_IDLE_UPDATE_INTERVAL") or interval
+        # Incremental polls between the client's own periodic full resyncs (None: it makes none).
+        resync = getattr(qbit_api, "FULL_RESYNC_POLLS", None)
+        self.resync: int | None = resync if isinstance(resync, int) and resync > 0 else None
         self.target_size = TARGET_SIZE if TARGET_SIZE in settings.sizes else max(settings.sizes)
 
     # --- servers ---
@@ -648,7 +696,10 @@ class Benchmark:
             "encodings": sorted(meter_o.encodings | meter_b.encodings),
             "server_background_cpu": stats(reps.background),
             "reply_torrents": reps.reply_torrents,
-            "metrics": reps.summary(self.idle_interval),
+            "periodic_fulls_in_idle_windows": reps.periodic_fulls,
+            "change_polls_retried": reps.retried_changes,
+            "resync_polls": self.resync,
+            "metrics": reps.summary({"idle": self.idle_interval, "active": self.interval}),
         }
 
     def poll_rep(
@@ -668,30 +719,46 @@ class Benchmark:
         window_b = poll_window(base.sync_maindata, meter_b, pid, min_polls=1, seconds=self.s.window)
         # Ours at start or after an error: a full reply, merged from scratch.
         ours.reset()
-        full = timed_poll(ours.sync, meter_o)
-        # Ours with nothing changed: back-to-back incremental polls.
-        window_o = poll_window(ours.sync, meter_o, pid, min_polls=3, seconds=self.s.window)
+        full = timed_poll(ours.sync, meter_o, pid, ours)
+        # Ours with nothing changed: back-to-back polls. Polls that were the client's own
+        # periodic full resync count for the cycle, not as idle polls.
+        window_o = poll_window(ours.sync, meter_o, pid, ours, min_polls=3, seconds=self.s.window)
         rate = (rate_before + background_rate(pid, self.s.background)) / 2
         reps.background.append(rate)
-        reps.note("ours", "full", full)
-        reps.note("ours", "idle", window_o.median_poll())
-        reps.server_ours.setdefault("idle", []).append(window_o.per_poll_server(rate))
-        reps.server_base.append(window_b.per_poll_server(rate))
-        # Ours after 10 / 100 torrents changed.
+        incremental = [poll for poll in window_o if not poll.full]
+        resyncs = [poll for poll in window_o if poll.full]
+        reps.periodic_fulls += len(resyncs)
+        if not incremental:
+            raise BenchError("every poll of the idle window was a full sync")
+        idle = median_poll(incremental, rate)
+        full_poll = median_poll([full, *resyncs], rate)
+        reps.note("ours", "full", full_poll)
+        reps.note("ours", "idle", idle)
+        # Over one resync cycle: `resync` incremental polls, then a full one.
+        cycle = self.resync or 0
+        reps.note(
+            "ours", "idle_cycle", Poll.combine([idle, full_poll], [cycle, 1] if cycle else [1, 0])
+        )
+        # Ours after 10 / 100 torrents changed (again when the poll was a periodic resync).
         for count in CHANGE_COUNTS:
-            flip(instance, count, self.rng)
-            time.sleep(CHANGE_WAIT)
-            meter_o.keep_body = True
-            cpu0 = server_cpu(pid)
-            poll = timed_poll(ours.sync, meter_o)
-            spent = server_cpu(pid) - cpu0
-            meter_o.keep_body = False
+            for _attempt in range(3):
+                flip(instance, count, self.rng)
+                time.sleep(CHANGE_WAIT)
+                meter_o.keep_body = True
+                poll = timed_poll(ours.sync, meter_o, pid, ours)
+                meter_o.keep_body = False
+                if not poll.full:
+                    break
+                reps.retried_changes += 1
+                meter_o.last_body = None
+            else:
+                raise BenchError("three change polls in a row were full syncs")
             scenario = f"changed_{count}"
             reps.reply_torrents.setdefault(scenario, []).append(meter_o.reply_torrents())
-            reps.note("ours", scenario, poll)
-            reps.server_ours.setdefault(scenario, []).append(max(0.0, spent - rate * poll.wall))
+            reps.note("ours", scenario, median_poll([poll], rate))
+        baseline_poll = median_poll(window_b, rate)
         for scenario in SCENARIOS:
-            reps.note("baseline", scenario, window_b.median_poll())
+            reps.note("baseline", scenario, baseline_poll)
 
     # --- scenario 5: memory of the held model ---
 
@@ -843,7 +910,9 @@ class Benchmark:
                 continue
             scope = f"{result['version']} @ {result['size']:,}"
             metrics = result["metrics"]
-            for scenario in ("idle", "changed_100"):
+            # The brief's rows read single incremental polls; the idle+resyncs rows (extra, not
+            # counted) hold the same limits against the average over the client's resync cycle.
+            for scenario in ("idle", "changed_100", "idle_cycle"):
                 value = metrics["wire"][scenario]["ratio"]["median"]
                 self.targets.append(
                     Target(
@@ -853,9 +922,10 @@ class Benchmark:
                         BYTES_LIMIT,
                         fmt_ratio(value),
                         "≤ 1/300",
+                        extra=scenario == "idle_cycle",
                     )
                 )
-            for scenario in ("idle", "changed_100"):
+            for scenario in ("idle", "changed_100", "idle_cycle"):
                 value = metrics["cpu"][scenario]["ratio"]["median"]
                 self.targets.append(
                     Target(
@@ -865,19 +935,22 @@ class Benchmark:
                         CLIENT_CPU_LIMIT,
                         fmt_ratio(value),
                         "≤ 1/50",
+                        extra=scenario == "idle_cycle",
                     )
                 )
-            value = metrics["server_cpu_per_hour"]["idle"]["ratio"]["median"]
-            self.targets.append(
-                Target(
-                    "server CPU per hour vs baseline",
-                    scope,
-                    value,
-                    SERVER_HOUR_LIMIT,
-                    fmt_ratio(value),
-                    "≤ 1/3",
+            for name in ("idle", "active"):
+                value = metrics["server_cpu_per_hour"][name]["ratio"]["median"]
+                self.targets.append(
+                    Target(
+                        f"server CPU per hour, {name}, vs baseline",
+                        scope,
+                        value,
+                        SERVER_HOUR_LIMIT,
+                        fmt_ratio(value),
+                        "≤ 1/3",
+                        extra=name == "active",
+                    )
                 )
-            )
             value = result["memory"]["ours"]["median"]
             self.targets.append(
                 Target(
@@ -942,12 +1015,20 @@ class Benchmark:
                 f" {result['reps']} rep(s); ratio = ours / baseline in the same rep,"
                 " min / median / max =="
             )
+            resync = result["resync_polls"]
+            self.out(
+                "   idle+resyncs = one cycle of the client's own periodic full resync:"
+                f" {resync} idle polls + 1 full, averaged"
+                if resync
+                else "   idle+resyncs = idle (the client makes no periodic full resync)"
+            )
             self.out(columns.format("metric", "scenario", "ours", "baseline", "ratio", "target"))
             for attribute, label, fmt in (
                 ("wire", "wire bytes / poll", fmt_bytes),
                 ("body", "JSON bytes / poll", fmt_bytes),
                 ("cpu", "client CPU / poll", fmt_time),
                 ("wall", "wall time / poll", fmt_time),
+                ("server", "server CPU / poll", fmt_time),
             ):
                 for scenario in SCENARIOS:
                     row = metrics[attribute][scenario]
@@ -961,28 +1042,18 @@ class Benchmark:
                             self.target_note(result, attribute, scenario),
                         )
                     )
-            for scenario, row in metrics["server_cpu_per_poll"].items():
+            for name, row in metrics["server_cpu_per_hour"].items():
                 self.out(
                     columns.format(
-                        "server CPU / poll",
-                        SCENARIO_LABELS[scenario],
+                        "server CPU / hour",
+                        f"{name} {row['ours_interval_s']['median']:.0f}s|"
+                        f"{row['baseline_interval_s']:.0f}s",
                         fmt_time(row["ours"]["median"]),
                         fmt_time(row["baseline"]["median"]),
                         fmt_stats(row["ratio"], fmt_ratio),
-                        "",
+                        self.target_note(result, "hour", name),
                     )
                 )
-            row = metrics["server_cpu_per_hour"]["idle"]
-            self.out(
-                columns.format(
-                    "server CPU / hour",
-                    f"{row['ours_interval_s']:g}s vs {row['baseline_interval_s']:g}s",
-                    fmt_time(row["ours"]["median"]),
-                    fmt_time(row["baseline"]["median"]),
-                    fmt_stats(row["ratio"], fmt_ratio),
-                    self.target_note(result, "hour", "idle"),
-                )
-            )
             memory = result["memory"]
             self.out(
                 columns.format(
@@ -1007,6 +1078,12 @@ class Benchmark:
             background = result["server_background_cpu"]["median"]
             changed = ", ".join(f"{k}: {v}" for k, v in result["reply_torrents"].items())
             self.out(
+                "   periodic full resyncs inside idle windows:"
+                f" {result['periodic_fulls_in_idle_windows']}"
+                f" (counted as full, not idle); change polls redone after landing on one:"
+                f" {result['change_polls_retried']}"
+            )
+            self.out(
                 f"   server idle background {background * 100:.1f}% of a core (subtracted);"
                 f" torrents in changed replies: {changed};"
                 f" encodings: {', '.join(result['encodings'])}"
@@ -1024,7 +1101,8 @@ class Benchmark:
                     f"   {kind:<5} refresh: concurrent {fmt_time(row['concurrent']['median'])},"
                     f" slowest alone {fmt_time(row['slowest_alone']['median'])},"
                     f" all alone in turn {fmt_time(row['sum_alone']['median'])},"
-                    f" CPU floor on {os.cpu_count()} cores"
+                    f" CPU used: client {fmt_time(row['client_cpu']['median'])}, servers"
+                    f" {fmt_time(row['servers_cpu']['median'])} -> floor on {os.cpu_count()} cores"
                     f" {fmt_time(row['cpu_floor']['median'])};"
                     f" ratio {fmt_stats(row['ratio'], lambda v: f'{v:.2f}x')}"
                 )
@@ -1057,6 +1135,7 @@ class Benchmark:
             self.out(
                 f"   {verdict:<4}  {target.name:<44} {target.scope:<34}"
                 f" {target.shown:>10}  (target {target.limit_shown})"
+                + ("  [extra, not counted]" if target.extra else "")
             )
         return "\n".join(self.lines)
 
@@ -1067,16 +1146,19 @@ class Benchmark:
         name = {
             ("wire", "idle"): "poll bytes, idle vs full",
             ("wire", "changed_100"): "poll bytes, 100 changed vs full",
+            ("wire", "idle_cycle"): "poll bytes, idle+resyncs vs full",
             ("cpu", "idle"): "client CPU, idle vs full",
             ("cpu", "changed_100"): "client CPU, 100 changed vs full",
-            ("hour", "idle"): "server CPU per hour vs baseline",
+            ("cpu", "idle_cycle"): "client CPU, idle+resyncs vs full",
+            ("hour", "idle"): "server CPU per hour, idle, vs baseline",
+            ("hour", "active"): "server CPU per hour, active, vs baseline",
             ("memory", ""): "held model per torrent",
         }.get((attribute, scenario))
         scope = f"{result['version']} @ {result['size']:,}"
         for target in self.targets:
             if target.name == name and target.scope == scope:
                 verdict = "PASS" if target.passed else "FAIL"
-                return f"{target.limit_shown} {verdict}"
+                return f"{target.limit_shown} {verdict}" + (" (extra)" if target.extra else "")
         return ""
 
 
@@ -1162,11 +1244,16 @@ def measure_concurrency(
     *,
     full: bool,
 ) -> Json:
-    """Each client alone, then all at once in the pool; per rep, concurrent / slowest alone."""
+    """Each client alone, then all at once in the pool; per rep, concurrent / slowest alone.
+
+    Idle rounds in which a client made its own periodic full resync are measured again.
+    """
     concurrent: list[float] = []
     slowest: list[float] = []
     total: list[float] = []
     floors: list[float] = []
+    client_cpu: list[float] = []
+    servers_cpu: list[float] = []
     cores = os.cpu_count() or 1
 
     def refresh(client: QbittorrentClient) -> float:
@@ -1176,27 +1263,45 @@ def measure_concurrency(
         client.sync()
         return time.perf_counter() - t0
 
-    for _ in range(reps):
+    def fulls() -> int:
+        return sum(client.full_syncs for client in clients)
+
+    attempts = 0
+    while len(concurrent) < reps:
+        attempts += 1
+        if attempts > 3 * reps:
+            raise BenchError("idle rounds kept landing on periodic full resyncs")
+        before = fulls()
         alone = [pool.submit(refresh, client).result() for client in clients]
-        slowest.append(max(alone))
-        total.append(sum(alone))
         if full:
             for client in clients:
                 client.reset()
-        cpu0 = sum(server_cpu(pid) for pid in pids) + time.process_time()
+        server0 = sum(server_cpu(pid) for pid in pids)
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         futures = [pool.submit(client.sync) for client in clients]
         for future in futures:
             future.result()
-        concurrent.append(time.perf_counter() - t0)
-        cpu = sum(server_cpu(pid) for pid in pids) + time.process_time() - cpu0
-        floors.append(max(*alone, cpu / cores))
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+        server = sum(server_cpu(pid) for pid in pids) - server0
+        if not full and fulls() != before:
+            continue
+        concurrent.append(wall)
+        slowest.append(max(alone))
+        total.append(sum(alone))
+        client_cpu.append(cpu)
+        servers_cpu.append(server)
+        floors.append(max(*alone, (cpu + server) / cores))
     return {
         "concurrent": stats(concurrent),
         "slowest_alone": stats(slowest),
         "sum_alone": stats(total),
+        "client_cpu": stats(client_cpu),
+        "servers_cpu": stats(servers_cpu),
         "cpu_floor": stats(floors),
         "ratio": stats(ratios(concurrent, slowest)),
+        "rounds_redone": attempts - reps,
     }
 
 
@@ -1424,7 +1529,7 @@ def run(bench: Benchmark) -> list[Target]:
     bench.evaluate_targets()
     elapsed = time.perf_counter() - started
     print(bench.render())
-    failed = [t for t in bench.targets if t.passed is False]
+    failed = [t for t in bench.targets if t.passed is False and not t.extra]
     summary: Json = {
         "mode": "smoke" if settings.smoke else "full",
         "sizes": settings.sizes,
@@ -1433,6 +1538,9 @@ def run(bench: Benchmark) -> list[Target]:
         "intervals_s": {
             "ours": bench.interval,
             "ours_idle": bench.idle_interval,
+            "ours_chosen_by": "coordinator.next_interval"
+            if hasattr(qbit_coordinator, "next_interval")
+            else "constants",
             "baseline": BASELINE_INTERVAL,
         },
         "polls": bench.results,

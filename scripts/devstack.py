@@ -336,6 +336,7 @@ class DevStack:
         check: bool = False,
         apps: tuple[App, ...] = ARR_APPS,
         documented_ports: bool = True,
+        preferred_ports: Mapping[str, int] | None = None,
         extra_config: str = "",
         made_by: str = "scripts/develop",
     ) -> None:
@@ -343,13 +344,15 @@ class DevStack:
 
         ``apps``: the Arr emulators to run (and add as entries). ``documented_ports``: prefer
         8123/8081/8082/7878/8989 (scripts/develop); when False those are never used, so another
-        stack (scripts/e2e) can run beside a dev instance. ``extra_config``: YAML appended to the
+        stack (scripts/e2e) can run beside a dev instance, and ``preferred_ports`` (keys "hass",
+        "qbt4", "qbt5" and the apps) are tried first instead. ``extra_config``: YAML appended to the
         generated configuration.yaml. ``made_by`` names the generated files' author.
         """
         self.dev_dir = dev_dir
         self.check = check
         self.apps = apps
         self.documented_ports = documented_ports
+        self.preferred_ports: Mapping[str, int] = preferred_ports or {}
         self.extra_config = extra_config
         self.made_by = made_by
         self.config_dir = dev_dir / "config"
@@ -398,7 +401,7 @@ class DevStack:
             (app, f"the {ARR_LABELS[app]} emulator", ARR_DEFAULT_PORTS[app]) for app in self.apps
         ]
         for key, label, documented_port in servers:
-            default = documented_port if self.documented_ports else None
+            default = documented_port if self.documented_ports else self.preferred_ports.get(key)
             previous = self.state.ports.get(key)
             port = pick_port([default, previous], taken)
             if previous is not None and previous != port:
@@ -408,7 +411,7 @@ class DevStack:
                     log(f"port {previous} is taken: {label} moves to {port}")
             self.state.ports[key] = port
             taken.add(port)
-        ha_default = HA_DEFAULT_PORT if self.documented_ports else None
+        ha_default = HA_DEFAULT_PORT if self.documented_ports else self.preferred_ports.get("hass")
         self.hass_port = pick_port([ha_default, self.state.ports.get("hass")], taken)
         self.state.ports["hass"] = self.hass_port
 

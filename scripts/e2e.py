@@ -85,6 +85,13 @@ EXAMPLE_PORTS: Final[Mapping[str, str]] = {
     "7878": "radarr",
     "8989": "sonarr",
 }
+# Tried first (else any free port), so the screenshots show the same addresses every time.
+PREFERRED_PORTS: Final[Mapping[str, int]] = {
+    "hass": 18123,
+    "qbt4": 18081,
+    "qbt5": 18082,
+    "radarr": 17878,
+}
 DASHBOARD_URL_PATH: Final = "qbitrr-torrents"
 BROWSER_TIMEOUT: Final = 45.0
 # Texts that mean a page shows an error instead of what it should.
@@ -575,6 +582,7 @@ class EndToEnd:
             scratch,
             apps=(APP,),
             documented_ports=False,
+            preferred_ports=PREFERRED_PORTS,
             # The dashboard's history graph and statistics need the recorder.
             extra_config="recorder:\n  commit_interval: 1\nhistory:\n",
             made_by="scripts/e2e",
@@ -925,6 +933,9 @@ class EndToEnd:
         # (a) the config flow: the menu, then the qBittorrent form.
         menu = self.screenshots_dir / "config-flow-menu.png"
         await browser.navigate(f"{base}/config/integrations/dashboard/add?domain={DOMAIN}")
+        # The frontend asks first, as for a my.home-assistant.io link.
+        await browser.wait_for_texts("set-up question", [f"Do you want to set up {DOMAIN}?"])
+        await browser.click_text("OK")
         await browser.wait_for_texts(
             "config flow menu", ["Add to qbitrr", "qBittorrent server", "Radarr, Sonarr or Lidarr"]
         )
@@ -977,7 +988,7 @@ class EndToEnd:
 
     async def _abort_ui_flows(self) -> None:
         """Abort the qbitrr flow the browser started (it would otherwise wait in progress)."""
-        flows = await self.ha.request("GET", "/api/config/config_entries/flow")
+        (flows,) = await self.ha.websocket({"type": "config_entries/flow/progress"})
         for flow in flows or []:
             if flow.get("handler") == DOMAIN:
                 await self.ha.request(

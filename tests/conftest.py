@@ -278,8 +278,6 @@ def add_qbt_entry(hass: HomeAssistant, server: QbittorrentServer) -> MockConfigE
     return entry
 
 
-
-
 def _emulator(app: str) -> Iterator[ArrEmulator]:
     _allow_loopback_sockets()
     with ArrEmulator(app, api_key=ARR_KEYS[app]) as emulator:  # type: ignore[arg-type]

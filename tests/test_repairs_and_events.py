@@ -197,4 +197,3 @@ async def test_torrent_action_event_entity(
     assert state is not None
     # Dry runs change nothing, so they trigger nothing either.
     assert state.attributes["event_type"] == (None if dry_run else "tag")
-

@@ -17,8 +17,14 @@ KIND_ARR: Final = "arr"
 CONF_APP: Final = "app"
 CONF_CATEGORY: Final = "category"
 
-# Polling is not user-configurable (core guidance); incremental sync keeps a short interval cheap.
+# Polling is not user-configurable (core guidance). It adapts instead: every 15 s while torrents
+# move, every 2 min while the server is idle (qBittorrent 4.x works through every torrent on each
+# sync call, even one that returns nothing), never more than 1/20 of the server's time (a poll
+# that took 3 s waits at least 60 s), and at once after qbitrr's own actions.
 QBIT_UPDATE_INTERVAL: Final = timedelta(seconds=15)
+QBIT_IDLE_UPDATE_INTERVAL: Final = timedelta(minutes=2)
+QBIT_MAX_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+QBIT_POLL_LOAD_FACTOR: Final = 20
 ARR_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 
 # Sent after every poll of any qBittorrent instance (success or failure), so entities that

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,7 +26,7 @@ from .api.arr import (
     HealthMessage,
     QueueItem,
 )
-from .api.maindata import QbitSnapshot
+from .api.maindata import QbitSnapshot, Torrent
 from .api.qbittorrent import QbitAuthError, QbitError, QbittorrentClient
 from .const import (
     ARR_UPDATE_INTERVAL,
@@ -34,6 +35,9 @@ from .const import (
     EVENT_TORRENT_COMPLETED,
     EVENT_TORRENT_FAILED,
     LOGGER,
+    QBIT_IDLE_UPDATE_INTERVAL,
+    QBIT_MAX_UPDATE_INTERVAL,
+    QBIT_POLL_LOAD_FACTOR,
     QBIT_UPDATE_INTERVAL,
     SIGNAL_QBIT_UPDATED,
 )
@@ -52,9 +56,31 @@ from .policy.categories import CategorySyncResult, is_valid_category, missing_ca
 from .policy.states import StateGroup, state_group
 
 
-def _progress(torrent: Mapping[str, object]) -> float:
+def _progress(torrent: Torrent) -> float:
     progress = torrent.get("progress")
     return float(progress) if isinstance(progress, int | float) else 0.0
+
+
+def is_active(snapshot: QbitSnapshot) -> bool:
+    """Whether torrents are moving: transfers, checks, moves, or changes since the last poll."""
+    counts = snapshot.counts
+    busy = counts[StateGroup.DOWNLOADING] + counts[StateGroup.CHECKING] + counts[StateGroup.MOVING]
+    speeds = (
+        snapshot.server_state.get("dl_info_speed"),
+        snapshot.server_state.get("up_info_speed"),
+    )
+    return (
+        busy > 0
+        or any(isinstance(speed, int | float) and speed > 0 for speed in speeds)
+        or (not snapshot.full_update and bool(snapshot.maindata.changed))
+    )
+
+
+def next_interval(snapshot: QbitSnapshot, poll_seconds: float) -> timedelta:
+    """Return the wait before the next poll (the policy is described at QBIT_UPDATE_INTERVAL)."""
+    base = QBIT_UPDATE_INTERVAL if is_active(snapshot) else QBIT_IDLE_UPDATE_INTERVAL
+    load_bound = timedelta(seconds=poll_seconds * QBIT_POLL_LOAD_FACTOR)
+    return min(max(base, load_bound), QBIT_MAX_UPDATE_INTERVAL)
 
 
 type QbitrrConfigEntry = ConfigEntry[QbitCoordinator | ArrCoordinator]
@@ -143,6 +169,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
 
     async def _async_update_data(self) -> QbitSnapshot:
         # One executor job per poll (request, parsing, merge): nothing blocks the event loop.
+        started = time.monotonic()
         try:
             snapshot = await self.hass.async_add_executor_job(self.client.sync)
         except QbitAuthError as err:
@@ -161,6 +188,7 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
         _track_health(self.hass, self.config_entry, self.health, None)
         self.schedule_category_sync(snapshot)
         self._fire_transitions(self.data, snapshot)
+        self.update_interval = next_interval(snapshot, time.monotonic() - started)
         return snapshot
 
     def _fire_transitions(self, before: QbitSnapshot | None, after: QbitSnapshot) -> None:
@@ -219,36 +247,14 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
         self, wanted: frozenset[str], snapshot: QbitSnapshot | None = None
     ) -> CategorySyncResult:
         """Create the wanted categories this instance lacks; leave existing ones untouched."""
-        result = CategorySyncResult()
         # A snapshot handed in comes from a poll that just succeeded (the coordinator marks
         # success only after the poll returns); otherwise the last good one must be current.
-        if snapshot is None:
-            if self.data is None or not self.last_update_success:
-                result.failed = dict.fromkeys(sorted(wanted), "instance unreachable")
-                return result
+        if snapshot is None and self.last_update_success:
             snapshot = self.data
+        if snapshot is None:
+            return CategorySyncResult(failed=dict.fromkeys(sorted(wanted), "instance unreachable"))
         async with self._category_lock:
-            existing = set(snapshot.maindata.categories)
-            if self.data is not None:
-                existing |= set(self.data.maindata.categories)
-            missing = missing_categories(wanted, existing)
-            result.present = sorted(set(wanted) - set(missing))
-            for name in [name for name in missing if not is_valid_category(name)]:
-                result.failed[name] = "invalid category name"
-            to_create = [name for name in missing if is_valid_category(name)]
-            if not to_create:
-                self._report_categories(result)
-                return result
-            outcome = await self.hass.async_add_executor_job(
-                self.client.create_categories, to_create
-            )
-        for name, error in outcome.items():
-            if error is None:
-                result.created.append(name)
-            elif error == "exists":
-                result.present.append(name)
-            else:
-                result.failed[name] = error
+            result = await self._async_create_missing(wanted, snapshot)
         self._report_categories(result)
         if result.failed:
             LOGGER.warning(
@@ -258,6 +264,30 @@ class QbitCoordinator(DataUpdateCoordinator[QbitSnapshot]):
         if result.created:
             LOGGER.info("Created categories %s on %s", result.created, self.config_entry.title)
             await self.async_request_refresh()
+        return result
+
+    async def _async_create_missing(
+        self, wanted: frozenset[str], snapshot: QbitSnapshot
+    ) -> CategorySyncResult:
+        existing = set(snapshot.maindata.categories)
+        if self.data is not None:
+            existing |= set(self.data.maindata.categories)
+        missing = missing_categories(wanted, existing)
+        result = CategorySyncResult(present=sorted(set(wanted) - set(missing)))
+        to_create = [name for name in missing if is_valid_category(name)]
+        result.failed = dict.fromkeys(
+            sorted(set(missing) - set(to_create)), "invalid category name"
+        )
+        if not to_create:
+            return result
+        outcome = await self.hass.async_add_executor_job(self.client.create_categories, to_create)
+        for name, error in outcome.items():
+            if error is None:
+                result.created.append(name)
+            elif error == "exists":
+                result.present.append(name)
+            else:
+                result.failed[name] = error
         return result
 
     def _report_categories(self, result: CategorySyncResult) -> None:

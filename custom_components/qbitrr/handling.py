@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api.arr import ArrError, ArrNotArrError, DownloadClient, QueueItem
+from .api.maindata import Torrent
 from .api.qbittorrent import QbitConnectionError, QbitError, QbittorrentClient
 from .const import DOMAIN, LOGGER
 from .coordinator import ArrCoordinator, QbitCoordinator
@@ -95,7 +96,7 @@ def _as_float(value: object) -> float:
 
 
 def _torrent_info(
-    instance: str, torrent_hash: str, torrent: Mapping[str, Any], message: str | None
+    instance: str, torrent_hash: str, torrent: Torrent, message: str | None
 ) -> TorrentInfo:
     name = torrent.get("name")
     state = torrent.get("state")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from custom_components.qbitrr.api.maindata import (
     TORRENT_FIELDS,
     Maindata,
@@ -28,8 +30,11 @@ def test_first_reply_builds_the_model() -> None:
     assert model.rid == 1
     assert set(model.torrents) == {"aa", "bb"}
     # Fields nothing reads are not kept.
-    assert "magnet_uri" not in model.torrents["aa"]
-    assert set(model.torrents["aa"]) <= TORRENT_FIELDS
+    assert model.torrents["aa"].get("magnet_uri") is None
+    assert model.torrents["aa"].name == "A"
+    assert model.torrents["aa"].get("state") == "metaDL"
+    assert model.torrents["aa"].get("count") is None  # tuple methods are no fields
+    assert "magnet_uri" not in TORRENT_FIELDS
     assert model.tags == {"hd"}
     assert model.server_state["free_space_on_disk"] == 1000
 
@@ -47,13 +52,14 @@ def test_delta_merges_changed_fields_only() -> None:
     }
     merged = merge_maindata(model, delta)
     assert merged.rid == 2
-    assert merged.torrents["aa"] == {**model.torrents["aa"], "state": "stalledDL"}
+    assert merged.torrents["aa"] == model.torrents["aa"]._replace(state="stalledDL")
+    assert merged.changed == {"aa", "cc"}
     assert set(merged.torrents) == {"aa", "cc"}
     assert set(merged.categories) == {"radarr"}
     assert merged.tags == {"new"}
     assert merged.server_state == {"dl_info_speed": 20, "free_space_on_disk": 1000}
     # The previous model is untouched: readers of it never see a half-merged state.
-    assert model.torrents["aa"]["state"] == "metaDL"
+    assert model.torrents["aa"].state == "metaDL"
     assert set(model.torrents) == {"aa", "bb"}
 
 
@@ -82,7 +88,7 @@ def test_malformed_sections_are_ignored() -> None:
         None,
         {
             "rid": "x",
-            "torrents": {"aa": "not a dict", "bb": {"name": "B"}},
+            "torrents": {"aa": "not a dict", "bb": {"name": "B", "unknown_field": 1}},
             "torrents_removed": "aa",
             "categories": ["radarr"],
             "tags": [1, "ok"],
@@ -115,3 +121,18 @@ def test_empty_model() -> None:
     assert snapshot.total == 0
     assert sum(snapshot.counts.values()) == 0
     assert snapshot.category_counts == {}
+
+
+def test_only_clock_changes_do_not_count_as_changes() -> None:
+    model = merge_maindata(None, FULL)
+    merged = merge_maindata(model, {"rid": 2, "torrents": {"aa": {"time_active": 99}}})
+    assert merged.changed == frozenset()
+    assert merged.torrents["aa"] is model.torrents["aa"]
+
+
+def test_shared_strings_are_one_object() -> None:
+    # Two decodes of a reply give two string objects, as two polls would.
+    one, two = (json.loads('{"rid": 1, "torrents": {"aa": {"state": "metaDL"}}}') for _ in "12")
+    assert one["torrents"]["aa"]["state"] is not two["torrents"]["aa"]["state"]
+    first, second = merge_maindata(None, one), merge_maindata(None, two)
+    assert first.torrents["aa"].state is second.torrents["aa"].state

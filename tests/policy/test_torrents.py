@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from custom_components.qbitrr.api.maindata import Torrent
 from custom_components.qbitrr.policy.states import StateGroup
 from custom_components.qbitrr.policy.torrents import (
     TorrentFilter,
@@ -68,7 +69,7 @@ def test_filters() -> None:
 
 
 def test_tags_split_on_commas() -> None:
-    assert torrent_tags({"tags": "a, b c,d"}) == ["a", "b c", "d"]
-    assert torrent_tags({"tags": ""}) == []
-    assert torrent_tags({}) == []
-    assert torrent_tags({"tags": None}) == []
+    assert torrent_tags(Torrent(tags="a, b c,d")) == ["a", "b c", "d"]
+    assert torrent_tags(Torrent(tags="")) == []
+    assert torrent_tags(Torrent()) == []
+    assert torrent_tags(Torrent(tags=None)) == []

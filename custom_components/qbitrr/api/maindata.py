@@ -10,37 +10,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+import sys
+from typing import Any, NamedTuple
 
 from ..policy.states import StateGroup, state_group
 
-# Only what entities, services and the policy read is kept, so the held model stays small.
-TORRENT_FIELDS = frozenset(
-    {
-        "added_on",
-        "amount_left",
-        "availability",
-        "category",
-        "completion_on",
-        "dlspeed",
-        "downloaded",
-        "eta",
-        "last_activity",
-        "name",
-        "num_leechs",
-        "num_seeds",
-        "progress",
-        "ratio",
-        "size",
-        "state",
-        "tags",
-        "total_size",
-        "tracker",
-        "upspeed",
-    }
-)
 
-type Torrent = Mapping[str, Any]
+class Torrent(NamedTuple):
+    """One torrent, holding only what entities, services and the policy read.
+
+    A named tuple rather than qBittorrent's dict of 48 to 69 fields: under 1 kB per torrent
+    at 10,000 torrents, immutable (a poll replaces it, readers never see half an update),
+    and readable like the dict through `get`. Values are kept as the server sent them;
+    readers check their types.
+    """
+
+    name: Any = ""
+    state: Any = ""
+    category: Any = ""
+    tags: Any = ""
+    progress: Any = 0.0
+    size: Any = 0
+    dlspeed: Any = 0
+    upspeed: Any = 0
+    eta: Any = 0
+    ratio: Any = 0.0
+    added_on: Any = 0
+    last_activity: Any = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Read a field by its qBittorrent name, like dict.get."""
+        return getattr(self, key) if key in TORRENT_FIELDS else default
+
+
+TORRENT_FIELDS: frozenset[str] = frozenset(Torrent._fields)
+# Values shared by many torrents: one string object each instead of one per torrent.
+_SHARED_STRINGS = frozenset({"state", "category", "tags"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,12 @@ class Maindata:
 
 
 def _keep_fields(partial: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in partial.items() if key in TORRENT_FIELDS}
+    kept: dict[str, Any] = {}
+    for key, value in partial.items():
+        if key in TORRENT_FIELDS:
+            shared = key in _SHARED_STRINGS and isinstance(value, str)
+            kept[key] = sys.intern(value) if shared else value
+    return kept
 
 
 def _as_mapping(value: object) -> Mapping[str, Any]:
@@ -85,10 +95,15 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
     for torrent_hash, partial in _as_mapping(reply.get("torrents")).items():
         if not isinstance(partial, Mapping):
             continue
-        changed.add(torrent_hash)
         known = torrents.get(torrent_hash)
         update = _keep_fields(partial)
-        torrents[torrent_hash] = {**known, **update} if known is not None else update
+        if known is None:
+            torrents[torrent_hash] = Torrent(**update)
+        elif update:
+            torrents[torrent_hash] = known._replace(**update)
+        else:
+            continue  # only fields nobody reads changed (qBittorrent's clocks)
+        changed.add(torrent_hash)
     for torrent_hash in _as_names(reply.get("torrents_removed")):
         torrents.pop(torrent_hash, None)
 

@@ -1,4 +1,4 @@
-"""The cross-instance torrent view: plain mappings in, plain results out.
+"""The cross-instance torrent view: the instances' models in, plain results out.
 
 A torrent is identified by (instance, hash): the same hash on two instances is two torrents.
 Everything here reads the coordinators' models; nothing sends a request.
@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from ..api.maindata import Torrent
 from .states import StateGroup, state_group
 
-type Torrent = Mapping[str, Any]
 type InstanceTorrents = Mapping[str, Mapping[str, Torrent]]
 
 
 def torrent_tags(torrent: Torrent) -> list[str]:
-    """QBittorrent sends tags as one comma-separated string."""
+    """Split the tags, which qBittorrent sends as one comma-separated string."""
     tags = torrent.get("tags")
     if not isinstance(tags, str):
         return []
