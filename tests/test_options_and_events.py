@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.qbitrr.api.maindata import build_snapshot, merge_maindata
-from custom_components.qbitrr.const import EVENT_TORRENT_COMPLETED, EVENT_TORRENT_FAILED
+from custom_components.qbitrr.const import (
+    EVENT_TORRENT_COMPLETED,
+    EVENT_TORRENT_FAILED,
+    QBIT_IDLE_UPDATE_INTERVAL,
+    QBIT_MAX_UPDATE_INTERVAL,
+    QBIT_UPDATE_INTERVAL,
+)
+from custom_components.qbitrr.coordinator import next_interval
 from custom_components.qbitrr.policy.model import UnknownTorrentAction
 from custom_components.qbitrr.policy.options import (
     DEFAULT_OPTIONS,
@@ -20,7 +30,7 @@ from homeassistant.data_entry_flow import FlowResultType
 
 from .conftest import add_arr_entry, setup_integration
 from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer
+from .support.qbittorrent_server import QbittorrentServer, add_magnets
 
 
 async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:
@@ -100,3 +110,38 @@ async def test_completed_and_failed_events(
     assert [(e.data["hash"], e.data["state"], e.data["category"]) for e in failed] == [
         ("bb", "error", "")
     ]
+
+
+def _snapshot(reply: dict[str, Any], previous: Any = None, *, full: bool = False) -> Any:
+    return build_snapshot(
+        merge_maindata(previous, reply), app_version="v5", webapi_version="2", full_update=full
+    )
+
+
+def test_poll_interval_adapts() -> None:
+    idle_reply = {"rid": 1, "torrents": {"aa": {"state": "metaDL"}}, "server_state": {}}
+    idle = _snapshot(idle_reply, full=True)
+    assert next_interval(idle, 0.05) == QBIT_IDLE_UPDATE_INTERVAL
+    downloading = _snapshot({"rid": 1, "torrents": {"aa": {"state": "downloading"}}}, full=True)
+    assert next_interval(downloading, 0.05) == QBIT_UPDATE_INTERVAL
+    moving_bytes = _snapshot({"rid": 1, "server_state": {"up_info_speed": 10}}, full=True)
+    assert next_interval(moving_bytes, 0.05) == QBIT_UPDATE_INTERVAL
+    changed = _snapshot(
+        {"rid": 2, "torrents": {"aa": {"tags": "x"}}}, merge_maindata(None, idle_reply)
+    )
+    assert next_interval(changed, 0.05) == QBIT_UPDATE_INTERVAL
+    # A slow server is polled less, whatever its torrents do; never beyond the cap.
+    assert next_interval(downloading, 3.0) == timedelta(seconds=60)
+    assert next_interval(downloading, 100.0) == QBIT_MAX_UPDATE_INTERVAL
+
+
+async def test_coordinator_slows_down_when_idle(
+    hass: HomeAssistant, qbt: QbittorrentServer, init_qbt: MockConfigEntry
+) -> None:
+    coordinator = init_qbt.runtime_data
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == QBIT_IDLE_UPDATE_INTERVAL
+    qbt.client().torrents_create_tags(tags="new")
+    add_magnets(qbt.client(), 1)
+    await coordinator.async_refresh()
+    assert coordinator.update_interval == QBIT_UPDATE_INTERVAL
