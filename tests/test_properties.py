@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import probatio
 
+from custom_components.qbitrr.api.maindata import build_snapshot, merge_maindata
 from custom_components.qbitrr.const import DOMAIN
+from custom_components.qbitrr.handling import _torrent_info as torrent_info
 from custom_components.qbitrr.policy.engine import evaluate
 from custom_components.qbitrr.policy.model import (
     REMOVALS,
@@ -27,6 +30,9 @@ from custom_components.qbitrr.policy.model import (
     UnknownTorrentAction,
 )
 from custom_components.qbitrr.policy.states import STATE_GROUPS, StateGroup, state_group
+from custom_components.qbitrr.policy.torrents import distribution
+from custom_components.qbitrr.sensor import SENSORS
+from custom_components.qbitrr.services import _iso as iso
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
@@ -261,3 +267,89 @@ async def test_services_accept_or_refuse_cleanly(
     assert outcomes["accepted"] > 10
     assert outcomes["refused (translated)"] > 0
     assert outcomes["refused by schema"] > 0
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+torrent_fields = st.dictionaries(
+    st.sampled_from(
+        [
+            "name",
+            "state",
+            "category",
+            "tags",
+            "progress",
+            "size",
+            "dlspeed",
+            "eta",
+            "added_on",
+            "last_activity",
+            "ratio",
+            "upspeed",
+            "future_field",
+        ]
+    ),
+    json_values,
+    max_size=8,
+)
+replies = st.fixed_dictionaries(
+    {},
+    optional={
+        "rid": json_values,
+        "full_update": json_values,
+        "torrents": st.one_of(
+            json_values, st.dictionaries(st.sampled_from(HASHES), torrent_fields, max_size=5)
+        ),
+        "torrents_removed": st.one_of(json_values, st.lists(st.sampled_from(HASHES), max_size=3)),
+        "categories": json_values,
+        "categories_removed": json_values,
+        "tags": json_values,
+        "tags_removed": json_values,
+        "server_state": json_values,
+    },
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(first=replies, second=replies)
+def test_any_server_reply_is_merged_without_crashing(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    model = merge_maindata(merge_maindata(None, first), second)
+    snapshot = build_snapshot(model, app_version="v9", webapi_version="9", full_update=False)
+    assert sum(snapshot.counts.values()) == len(model.torrents)
+    for torrent_hash, torrent in model.torrents.items():
+        info = torrent_info("i", torrent_hash, torrent, None)
+        assert isinstance(info.state, str)
+        assert isinstance(info.added_on, int)
+    for description in SENSORS:
+        value = description.value_fn(snapshot)
+        assert value is None or isinstance(value, str) or math.isfinite(value)
+        if description.attributes_fn is not None:
+            description.attributes_fn(snapshot)
+    for torrent in model.torrents.values():
+        iso(torrent.get("added_on"))
+    # Whatever the server sent, the view and the policy read it without crashing.
+    instances = {"i": model.torrents}
+    distribution(instances)
+    evaluate(
+        PolicyInput(
+            now=NOW,
+            torrents=tuple(torrent_info("i", h, t, None) for h, t in model.torrents.items()),
+            reachable_instances=frozenset({"i"}),
+            arrs={"r": ("radarr", Settings(stall_delay=0, min_age=0))},
+            queues={},
+            history={},
+        )
+    )

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+import math
 import time
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -87,12 +88,18 @@ class _Run:
     outcomes: dict[tuple[str, str, str], _Outcome] = field(default_factory=dict)
 
 
-def _as_int(value: object) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
-
-
 def _as_float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    """Return the number the server sent, or 0 for text, null, NaN or infinity."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return number if math.isfinite(number) else 0.0
+    return 0.0
+
+
+def _as_int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(_as_float(value))
 
 
 def _torrent_info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -56,7 +57,9 @@ class ArrTorrentsSensorDescription(SensorEntityDescription):
 def _server_number(key: str) -> Callable[[QbitSnapshot], StateType]:
     def value(snapshot: QbitSnapshot) -> StateType:
         number = snapshot.server_state.get(key)
-        return number if isinstance(number, int | float) and not isinstance(number, bool) else None
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return None
+        return number if math.isfinite(number) else None
 
     return value
 

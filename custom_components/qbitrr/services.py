@@ -136,7 +136,10 @@ def _reachable(coordinators: list[QbitCoordinator]) -> list[QbitCoordinator]:
 def _iso(timestamp: object) -> str | None:
     """QBittorrent's epoch seconds as ISO 8601; its 0 or negative means never."""
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool) and timestamp > 0:
-        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+        try:
+            return datetime.fromtimestamp(timestamp, UTC).isoformat()
+        except OverflowError, OSError, ValueError:
+            return None  # beyond what a date can hold: a broken server value
     return None
 
 
