@@ -301,3 +301,29 @@ def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
         "unknown",
     }
     assert returned <= set(strings["config"]["error"])
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("127.0.0.1:1", "cannot_connect"),  # no scheme: taken as http
+        ("http://[::1]:1", "cannot_connect"),  # IPv6 literal
+        ("http://127.0.0.1:1/qbt/", "cannot_connect"),  # a reverse-proxy path
+        ("http://127.0.0.1:65536", "invalid_url"),
+        ("http://127.0.0.1:-1", "invalid_url"),
+        ("http://[::1", "invalid_url"),
+        ("https:///nohost", "invalid_url"),
+        ("   ", "invalid_url"),
+    ],
+)
+async def test_odd_urls_answer_a_translated_error(
+    hass: HomeAssistant, url: str, error: str, strings: dict[str, Any]
+) -> None:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: url, CONF_USERNAME: "ü" * 500, CONF_VERIFY_SSL: True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert error in strings["config"]["error"]
+    assert hass.config_entries.async_entries(DOMAIN) == []
