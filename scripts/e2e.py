@@ -256,10 +256,11 @@ const deepCount = (selector) => {
 class Browser:
     """One headless Chromium with a fresh profile, driven through its DevTools websocket."""
 
-    def __init__(self, profile_dir: Path, log_path: Path) -> None:
-        """Describe the browser; ``start()`` launches it."""
+    def __init__(self, profile_dir: Path, log_path: Path, debug_dir: Path) -> None:
+        """Describe the browser; ``start()`` launches it. ``debug_dir``: failure screenshots."""
         self.profile_dir = profile_dir
         self.log_path = log_path
+        self.debug_dir = debug_dir
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -411,16 +412,23 @@ class Browser:
             text = await self.page_text()
             location = str(await self.evaluate("location.pathname") or "")
             if location.startswith("/auth/") or "Welcome home!" in text:
-                raise StackError(f"{what}: the browser shows the login page ({location})")
+                shot = await self.debug_screenshot(what)
+                raise StackError(
+                    f"{what}: the browser shows the login page ({location}); screenshot: {shot}"
+                )
             if errors := [e for e in PAGE_ERRORS if e in text]:
-                raise StackError(f"{what}: the page shows {errors}: {text[:600]}")
+                shot = await self.debug_screenshot(what)
+                raise StackError(
+                    f"{what}: the page shows {errors}: {text[:600]}; screenshot: {shot}"
+                )
             missing = [t for t in texts if t not in text]
             if not missing:
                 return
             if time.monotonic() > deadline:
+                shot = await self.debug_screenshot(what)
                 raise StackError(
                     f"{what}: after {within:.0f}s the page ({location}) still lacks {missing};"
-                    f" it shows: {text[:600]!r}"
+                    f" it shows: {text[:600]!r}; screenshot: {shot}"
                 )
             await asyncio.sleep(0.3)
 
@@ -431,28 +439,43 @@ class Browser:
         deadline = time.monotonic() + within
         while not await self.evaluate(expression):
             if time.monotonic() > deadline:
-                raise StackError(f"{what}: not true after {within:.0f}s: {expression}")
+                shot = await self.debug_screenshot(what)
+                raise StackError(
+                    f"{what}: not true after {within:.0f}s: {expression}; screenshot: {shot}"
+                )
             await asyncio.sleep(0.3)
 
     async def click_text(self, text: str) -> None:
-        """Click (with the mouse, at its centre) the element whose own text is ``text``."""
-        rect = await self.evaluate(
-            f"""(() => {{
-              const el = deepFind({json.dumps(text)});
-              if (!el) return null;
-              el.scrollIntoView({{block: "center"}});
-              const r = el.getBoundingClientRect();
-              return {{x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height}};
-            }})()"""
-        )
-        expect(
-            rect and rect["w"] > 0 and rect["h"] > 0, f"nothing visible to click saying {text!r}"
-        )
+        """Click (with the mouse, at its centre) the element whose own text is ``text``.
+
+        Waits until it stands still first: a dialog that is still opening scales and moves its
+        buttons, and a click aimed at "OK" would land on "Cancel".
+        """
+        locate = f"""(() => {{
+          const el = deepFind({json.dumps(text)});
+          if (!el) return null;
+          el.scrollIntoView({{block: "center"}});
+          const r = el.getBoundingClientRect();
+          return {{x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height}};
+        }})()"""
+        deadline = time.monotonic() + 10
+        previous = None
+        while True:
+            rect = await self.evaluate(locate)
+            if rect and rect["w"] > 0 and rect["h"] > 0 and rect == previous:
+                break
+            expect(time.monotonic() < deadline, f"nothing steady to click saying {text!r}: {rect}")
+            previous = rect
+            await asyncio.sleep(0.25)
         for event in ("mouseMoved", "mousePressed", "mouseReleased"):
             await self.send(
                 "Input.dispatchMouseEvent",
                 {"type": event, "x": rect["x"], "y": rect["y"], "button": "left", "clickCount": 1},
             )
+        # Park the pointer on an empty edge: no hover highlight in the next screenshot.
+        await self.send(
+            "Input.dispatchMouseEvent", {"type": "mouseMoved", "x": WIDTH - 2, "y": HEIGHT // 2}
+        )
 
     async def screenshot(self, path: Path) -> None:
         """Save the viewport as a PNG once fonts are loaded and animations have settled."""
@@ -460,6 +483,16 @@ class Browser:
         await asyncio.sleep(1.0)
         result = await self.send("Page.captureScreenshot", {"format": "png"})
         await asyncio.to_thread(path.write_bytes, base64.b64decode(result["data"]))
+
+    async def debug_screenshot(self, what: str) -> Path | None:
+        """Save what the page shows now (for a failure's report); None when that fails too."""
+        path = self.debug_dir / f"failed-{re.sub(r'[^a-z0-9]+', '-', what.lower())}.png"
+        try:
+            result = await self.send("Page.captureScreenshot", {"format": "png"}, within=10)
+            await asyncio.to_thread(path.write_bytes, base64.b64decode(result["data"]))
+        except StackError, OSError:
+            return None
+        return path
 
     async def stop(self) -> None:
         """Close the browser (politely, then by its pid and process group)."""
@@ -908,7 +941,9 @@ class EndToEnd:
             },
             {"type": "lovelace/config/save", "url_path": DASHBOARD_URL_PATH, "config": config},
         )
-        self.browser = Browser(self.scratch / "chromium-profile", self.scratch / "chromium.log")
+        self.browser = Browser(
+            self.scratch / "chromium-profile", self.scratch / "chromium.log", self.scratch
+        )
         await self.browser.start()
         self.pids.append((self.browser.process.pid if self.browser.process else 0, "chromium"))
         self.stack.extra_pids[self.pids[-1][0]] = "chromium"

@@ -38,6 +38,8 @@ import zlib
 
 from aiohttp import web
 
+from .background_server import BackgroundServer
+
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
@@ -266,12 +268,13 @@ def _parse_int(query: Mapping[str, list[str]], name: str, default: int) -> int:
         return default
 
 
-class ArrEmulator:
+class ArrEmulator(BackgroundServer):
     """Radarr/Sonarr/Lidarr API subset on ``127.0.0.1:<port>``, served from its own thread.
 
     State (queue, health, download clients, faults) may be changed from any thread while it
     runs; everything it receives is kept in ``requests``, ``commands``, ``removals`` and
-    ``blocklist``.
+    ``blocklist``. After ``stop()`` it may start again: same port, state kept (an app
+    restart). ``url`` is the server's root, without the API base path (see ``api_url``).
     """
 
     def __init__(
@@ -293,6 +296,8 @@ class ArrEmulator:
         """
         if app not in PROFILES:
             raise ValueError(f"app must be one of {', '.join(PROFILES)}, not {app!r}")
+        # shutdown_timeout: in-flight requests get this long at stop (timeout faults wake early).
+        super().__init__(port=port, thread_name=f"arr-emulator-{app}", shutdown_timeout=2.0)
         self.app: Final[App] = app
         self.profile: Final = PROFILES[app]
         self.api_key = api_key
@@ -300,8 +305,6 @@ class ArrEmulator:
         self.version = version or self.profile.default_version
         self.timeout_delay = timeout_delay
         self._qbittorrent_remover = qbittorrent_remover
-        self._requested_port = port
-        self._port: int | None = None
         self._start_time = _now()
 
         self._lock = threading.Lock()
@@ -324,82 +327,12 @@ class ArrEmulator:
         self._faults: list[_Fault] = []
         self._next_command_id = 1
 
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._startup_error: BaseException | None = None
-
     # --- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Listen and serve from a background thread; returns once the port is bound.
-
-        After ``stop()`` it may start again: same port, state kept (an app restart).
-        """
-        if self._thread is not None:
-            raise RuntimeError("already started")
-        ready = threading.Event()
-        thread = threading.Thread(
-            target=self._run, args=(ready,), name=f"arr-emulator-{self.app}", daemon=True
-        )
-        self._thread = thread
-        thread.start()
-        ready.wait()
-        error, self._startup_error = self._startup_error, None
-        if error is not None:
-            thread.join()
-            self._thread = None
-            raise error
-        return self
-
-    def stop(self) -> None:
-        """Close the socket, end the loop (and its worker threads) and join the thread."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None:
-            return
-        if loop is not None and stopping is not None:
-            # The loop may already be gone if serving failed; nothing to wake then.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join()
-        self._thread = None
-        self._loop = None
-        self._stopping = None
-
-    def __enter__(self) -> Self:
-        """Start serving."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop serving."""
-        self.stop()
 
     def __repr__(self) -> str:
         """Show app and address."""
         where = self.url if self._port is not None else "not started"
         return f"<ArrEmulator {self.app} {where}>"
-
-    @property
-    def running(self) -> bool:
-        """Whether the server thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def port(self) -> int:
-        """The bound port (known after ``start()``)."""
-        if self._port is None:
-            raise RuntimeError("the port is known after start()")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``, without the API base path."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_path(self) -> str:
@@ -411,40 +344,10 @@ class ArrEmulator:
         """``url`` + ``base_path``."""
         return self.url + self.base_path
 
-    def _run(self, ready: threading.Event) -> None:
-        # A plain selector loop: not the policy's, which inside Home Assistant's tests is HA's.
-        try:
-            with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
-                runner.run(self._serve(ready))
-        except BaseException as err:  # noqa: BLE001 - handed to start()
-            if not ready.is_set():  # later failures have no caller waiting for them
-                self._startup_error = self._startup_error or err
-        finally:
-            ready.set()
-
-    async def _serve(self, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+    def _make_app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # shutdown_timeout: in-flight requests get this long at stop (timeout faults wake early).
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
-        await runner.setup()
-        try:
-            # A restart keeps the port, so clients see the same URL come back.
-            port = self._port if self._port is not None else self._requested_port
-            site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
-            await site.start()
-            self._port = int(runner.addresses[0][1])
-        except BaseException as err:
-            self._startup_error = err
-            await runner.cleanup()
-            raise
-        ready.set()
-        try:
-            await self._stopping.wait()
-        finally:
-            await runner.cleanup()
+        return app
 
     # --- state ---------------------------------------------------------------------------
 
@@ -777,16 +680,9 @@ class ArrEmulator:
                 body_ok = False
 
         fault = self._take_fault(method, path)
-        if fault == "timeout":
-            assert self._stopping is not None
-            try:
-                async with asyncio.timeout(self.timeout_delay):
-                    await self._stopping.wait()
-            except TimeoutError:
-                pass
-            else:
-                reply = _Reply(503, {"message": "Emulator stopping"})
-                return self._respond(method, path, query, body, reply, fault)
+        if fault == "timeout" and await self._stopped_within(self.timeout_delay):
+            reply = _Reply(503, {"message": "Emulator stopping"})
+            return self._respond(method, path, query, body, reply, fault)
         if fault in {"401", "500", "html"}:
             reply = {
                 "401": _Reply(401, {"error": "Unauthorized"}),
