@@ -10,6 +10,11 @@ Every client-side figure is a ratio against that baseline measured in the same r
 machine's noise cancels; each is reported as min / median / max over the repetitions. Absolute
 figures (plan time, event-loop stall, 5-instance refresh) carry their own targets.
 
+The client's own behaviour is read from the integration, not copied: polls in which it made its
+periodic full resync (``FULL_RESYNC_POLLS``) are counted as full polls, and the "idle+resyncs"
+rows average one whole resync cycle; the poll interval per hour is what the coordinator's
+``next_interval`` picks after such a poll (else the ``QBIT_*_UPDATE_INTERVAL`` constants).
+
 Output: a table on stdout and, last, one line ``BENCH_JSON {...}``; progress goes to stderr.
 Exit status: 0 when every target passes (``--smoke``: 0 even when one fails, since CI must not
 fail on timing noise), 1 when a target fails (not in smoke mode), 2 when something crashed,

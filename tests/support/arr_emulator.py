@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-import contextlib
 import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ import re
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Final, Literal, Self, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 from urllib.parse import urlsplit
 import zlib
 
@@ -41,7 +40,7 @@ from aiohttp import web
 from .background_server import BackgroundServer
 
 if TYPE_CHECKING:
-    from types import FrameType, TracebackType
+    from types import FrameType
 
     import qbittorrentapi
 

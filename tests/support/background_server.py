@@ -60,10 +60,10 @@ class BackgroundServer(ABC):
     def _make_app(self) -> web.Application:
         """The application to serve; called in the server thread at every start."""
 
-    async def _before_serving(self) -> None:
+    async def _before_serving(self) -> None:  # noqa: B027 - optional hook
         """Set up more in the server's loop, after the runner and before binding the port."""
 
-    async def _after_serving(self) -> None:
+    async def _after_serving(self) -> None:  # noqa: B027 - optional hook
         """Tear down what ``_before_serving`` set up, after the runner is cleaned up.
 
         Called on every way out once ``_before_serving`` was reached, failed starts included.

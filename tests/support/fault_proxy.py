@@ -32,7 +32,6 @@ leaves none behind. No Home Assistant imports: aiohttp and the standard library 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 import json
 import re
@@ -40,7 +39,7 @@ import socket
 import struct
 import threading
 import time
-from typing import TYPE_CHECKING, Final, Literal, Self, get_args
+from typing import Final, Literal, get_args
 from urllib.parse import parse_qsl, urlencode, urlsplit
 import zlib
 
@@ -49,8 +48,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-if TYPE_CHECKING:
-    from types import TracebackType
+from .background_server import BackgroundServer
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultProxy", "RecordedRequest"]
 
@@ -319,11 +317,12 @@ def _with_rid_zero(raw: str) -> tuple[str, bool]:
     return urlencode([(key, "0" if key == "rid" else value) for key, value in pairs]), True
 
 
-class FaultProxy:
+class FaultProxy(BackgroundServer):
     """HTTP reverse proxy on ``127.0.0.1:<port>`` in front of ``upstream_url``, with faults.
 
     Faults, the upstream and the recorded requests may be changed and read from any thread
-    while it runs.
+    while it runs. After ``stop()`` it may start again on the same port, faults and records
+    kept.
     """
 
     def __init__(
@@ -340,88 +339,25 @@ class FaultProxy:
         before answering 502. ``shutdown_timeout``: how long ``stop()`` lets requests still
         being forwarded finish before cancelling them (held and trickling ones end at once).
         """
+        # handler_cancellation: a client that hangs up cancels its request here too, so a held
+        # (delay) request is never forwarded late and a trickle stops writing.
+        super().__init__(
+            port=port,
+            thread_name="fault-proxy",
+            shutdown_timeout=shutdown_timeout,
+            handler_cancellation=True,
+        )
         self._upstream = self._check_url(upstream_url)
-        self._requested_port = port
-        self._port: int | None = None
         self._upstream_timeout = upstream_timeout
-        self._shutdown_timeout = shutdown_timeout
         self._lock = threading.Lock()
         self._faults: list[_Injected] = []
         self._entries: list[_Entry] = []
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._startup_error: BaseException | None = None
-
-    # --- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Listen and serve from a background thread; returns once the port is bound.
-
-        After ``stop()`` it may start again on the same port, faults and records kept.
-        """
-        if self._thread is not None:
-            raise RuntimeError("already started")
-        ready = threading.Event()
-        thread = threading.Thread(target=self._run, args=(ready,), name="fault-proxy", daemon=True)
-        self._thread = thread
-        thread.start()
-        ready.wait()
-        error, self._startup_error = self._startup_error, None
-        if error is not None:
-            thread.join()
-            self._thread = None
-            raise error
-        return self
-
-    def stop(self) -> None:
-        """Close the listening socket and every connection, end the loop, join the thread."""
-        thread, loop, stopping = self._thread, self._loop, self._stopping
-        if thread is None:
-            return
-        if loop is not None and stopping is not None:
-            with contextlib.suppress(RuntimeError):  # the loop may already be closed
-                loop.call_soon_threadsafe(stopping.set)
-        thread.join()
-        self._thread = None
-        self._loop = None
-        self._stopping = None
-
-    def __enter__(self) -> Self:
-        """Start serving."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop serving."""
-        self.stop()
 
     def __repr__(self) -> str:
         """Show both ends."""
         where = self.url if self._port is not None else "not started"
         return f"<FaultProxy {where} -> {self.upstream_url}>"
-
-    @property
-    def running(self) -> bool:
-        """Whether the proxy thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def port(self) -> int:
-        """The bound port (known after ``start()``)."""
-        if self._port is None:
-            raise RuntimeError("the port is known after start()")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def upstream_url(self) -> str:
@@ -504,33 +440,13 @@ class FaultProxy:
 
     # --- serving -------------------------------------------------------------------------
 
-    def _run(self, ready: threading.Event) -> None:
-        # A plain selector loop: not the policy's, which inside Home Assistant's tests is HA's.
-        try:
-            with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
-                runner.run(self._serve(ready))
-        except BaseException as err:  # noqa: BLE001 - handed to start()
-            if not ready.is_set():
-                self._startup_error = self._startup_error or err
-        finally:
-            ready.set()
-
-    async def _serve(self, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+    def _make_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # handler_cancellation: a client that hangs up cancels its request here too, so a held
-        # (delay) request is never forwarded late and a trickle stops writing.
-        runner = web.AppRunner(
-            app,
-            access_log=None,
-            handle_signals=False,
-            handler_cancellation=True,
-            shutdown_timeout=self._shutdown_timeout,
-        )
-        await runner.setup()
-        session = aiohttp.ClientSession(
+        return app
+
+    async def _before_serving(self) -> None:
+        self._session = aiohttp.ClientSession(
             # A fresh upstream connection per request: qBittorrent sends a body after its HEAD
             # replies, which would poison a kept-alive connection. The threaded resolver starts
             # no helper thread (aiodns/pycares would) and is not even used for IP addresses.
@@ -545,22 +461,11 @@ class FaultProxy:
             # Send only the headers the client sent.
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         )
-        self._session = session
-        try:
-            try:
-                port = self._port if self._port is not None else self._requested_port
-                site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
-                await site.start()
-                self._port = int(runner.addresses[0][1])
-            except BaseException as err:
-                self._startup_error = err
-                raise
-            ready.set()
-            await self._stopping.wait()
-        finally:
-            await runner.cleanup()
+
+    async def _after_serving(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
             await session.close()
-            self._session = None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.method.upper()
@@ -719,16 +624,6 @@ class FaultProxy:
         if request.transport is not None:
             request.transport.abort()
         return response
-
-    async def _stopped_within(self, seconds: float) -> bool:
-        """Wait ``seconds``; return early with True if ``stop()`` is called meanwhile."""
-        assert self._stopping is not None
-        try:
-            async with asyncio.timeout(seconds):
-                await self._stopping.wait()
-        except TimeoutError:
-            return False
-        return True
 
     async def _drop(self, request: web.Request, entry: _Entry, *, rst: bool) -> web.Response:
         """Close the connection without any answer: RST (``rst``) or an orderly FIN."""
