@@ -353,3 +353,19 @@ def test_any_server_reply_is_merged_without_crashing(
             history={},
         )
     )
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(sequence=st.lists(replies, min_size=1, max_size=5))
+def test_incremental_counts_equal_a_full_recount(sequence: list[dict[str, Any]]) -> None:
+    model = None
+    snapshot = None
+    for reply in sequence:
+        model = merge_maindata(model, reply)
+        snapshot = build_snapshot(
+            model, app_version="v", webapi_version="w", full_update=False, previous=snapshot
+        )
+        recount = build_snapshot(model, app_version="v", webapi_version="w", full_update=False)
+        assert snapshot.counts == recount.counts
+        assert snapshot.category_counts == recount.category_counts
+        assert snapshot.category_group_counts == recount.category_group_counts

@@ -8,7 +8,7 @@ poll of an idle server cost a few hundred bytes instead of the whole torrent lis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import sys
 from typing import Any, NamedTuple
@@ -57,8 +57,11 @@ class Maindata:
     categories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tags: frozenset[str] = frozenset()
     server_state: Mapping[str, Any] = field(default_factory=dict)
-    # Hashes the last reply touched (added or changed), so followers need not compare all.
+    # Hashes the last reply added or changed, and removed, so followers need not compare all;
+    # meaningless when `full` (the reply replaced everything).
     changed: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    full: bool = True
 
 
 def _keep_fields(partial: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,8 +107,10 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         else:
             continue  # only fields nobody reads changed (qBittorrent's clocks)
         changed.add(torrent_hash)
+    removed: set[str] = set()
     for torrent_hash in _as_names(reply.get("torrents_removed")):
-        torrents.pop(torrent_hash, None)
+        if torrents.pop(torrent_hash, None) is not None:
+            removed.add(torrent_hash)
 
     categories: dict[str, Mapping[str, Any]] = dict(base.categories)
     for name, partial in _as_mapping(reply.get("categories")).items():
@@ -126,6 +131,8 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         tags=frozenset(tags),
         server_state=server_state,
         changed=frozenset(changed),
+        removed=frozenset(removed),
+        full=full,
     )
 
 
@@ -158,21 +165,55 @@ class QbitSnapshot:
         return len(self.maindata.torrents)
 
 
+def _category(torrent: Torrent) -> str:
+    category = torrent.category
+    return category if isinstance(category, str) else ""
+
+
 def build_snapshot(
-    maindata: Maindata, *, app_version: str, webapi_version: str, full_update: bool
+    maindata: Maindata,
+    *,
+    app_version: str,
+    webapi_version: str,
+    full_update: bool,
+    previous: QbitSnapshot | None = None,
 ) -> QbitSnapshot:
-    """Compute the per-poll figures from a merged model, in one pass over the torrents."""
-    category_counts: dict[str, int] = dict.fromkeys(maindata.categories, 0)
-    category_group_counts: dict[str, dict[StateGroup, int]] = {}
-    counts = dict.fromkeys(StateGroup, 0)
-    for torrent in maindata.torrents.values():
-        category = torrent.get("category")
-        key = category if isinstance(category, str) else ""
-        group = state_group(torrent.get("state"))
-        counts[group] += 1
-        category_counts[key] = category_counts.get(key, 0) + 1
-        groups = category_group_counts.setdefault(key, {})
-        groups[group] = groups.get(group, 0) + 1
+    """Compute the per-poll figures from a merged model.
+
+    With the previous snapshot and an incremental model, only the torrents the reply touched
+    are counted again: an idle poll of 10,000 torrents costs microseconds, not milliseconds.
+    """
+    counts: dict[StateGroup, int]
+    by_category: dict[str, dict[StateGroup, int]]
+    if previous is None or maindata.full:
+        counts = dict.fromkeys(StateGroup, 0)
+        by_category = {}
+        touched: Iterable[tuple[Torrent | None, Torrent | None]] = (
+            (None, torrent) for torrent in maindata.torrents.values()
+        )
+    else:
+        counts = dict(previous.counts)
+        by_category = {c: dict(g) for c, g in previous.category_group_counts.items()}
+        old = previous.maindata.torrents
+        touched = (
+            (old.get(h), maindata.torrents.get(h)) for h in maindata.changed | maindata.removed
+        )
+    for before, after in touched:
+        for torrent, step in ((before, -1), (after, 1)):
+            if torrent is None:
+                continue
+            group = state_group(torrent.state)
+            counts[group] += step
+            groups = by_category.setdefault(_category(torrent), {})
+            groups[group] = groups.get(group, 0) + step
+    category_group_counts = {
+        category: {group: n for group, n in groups.items() if n}
+        for category, groups in by_category.items()
+        if any(groups.values())
+    }
+    category_counts = dict.fromkeys(maindata.categories, 0) | {
+        category: sum(groups.values()) for category, groups in category_group_counts.items()
+    }
     return QbitSnapshot(
         maindata=maindata,
         app_version=app_version,

@@ -132,6 +132,7 @@ class QbittorrentClient:
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
         self._maindata: Maindata | None = None
+        self._snapshot: QbitSnapshot | None = None
         self._info: ServerInfo | None = None
         self._polls_since_full = 0
         self.full_syncs = 0
@@ -209,12 +210,14 @@ class QbittorrentClient:
             self.incremental_syncs += 1
             self._polls_since_full += 1
         self._maindata = merge_maindata(previous, reply)
-        return build_snapshot(
+        self._snapshot = build_snapshot(
             self._maindata,
             app_version=info.app_version,
             webapi_version=info.webapi_version,
             full_update=full_update,
+            previous=self._snapshot if previous is not None else None,
         )
+        return self._snapshot
 
     def create_categories(self, names: list[str]) -> dict[str, str | None]:
         """Create categories; per name None when created, "exists", or the failure's reason.
@@ -288,6 +291,7 @@ class QbittorrentClient:
     def reset(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
         self._maindata = None
+        self._snapshot = None
         self._info = None
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ exactly what a real run would do, and every rule and guard is tested on literal 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import (
@@ -71,7 +72,7 @@ def _route(
     torrent: TorrentInfo,
     entries: tuple[QueueEntry, ...],
     settings: Settings,
-    copies: Counter[str],
+    copies: Mapping[str, int],
 ) -> tuple[ActionKind, QueueEntry | None] | Guard:
     """Decide who removes a bad torrent: the Arr that downloads it there, or nobody."""
     own = [entry for entry in entries if entry.instance == torrent.instance]
@@ -110,7 +111,9 @@ class _Evaluation:
         self.actions: list[Action] = []
         self.skipped: list[Skipped] = []
         self.due: list[_Bad] = []
-        self.copies: Counter[str] = Counter()
+        # How many reachable instances hold each managed hash (plain dict: Counter's
+        # missing-key path is Python code, and this runs for every torrent).
+        self.copies: dict[str, int] = {}
 
     def skip(self, torrent: TorrentInfo, arr: str, rule: Rule, guard: Guard) -> None:
         self.skipped.append(
@@ -232,11 +235,13 @@ def evaluate(data: PolicyInput) -> Plan:
         for category, (_, settings) in run.by_category.items()
     }
     history = data.history
+    copies = run.copies
+    by_category = run.by_category
     for torrent in data.torrents:
-        managed = run.by_category.get(torrent.category)
+        managed = by_category.get(torrent.category)
         if managed is None:
             continue
-        run.copies[torrent.hash] += 1
+        copies[torrent.hash] = copies.get(torrent.hash, 0) + 1
         state = torrent.state
         if torrent.progress >= 1 or state in _SEEDING_STATES:
             continue  # complete torrents are never touched
