@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from custom_components.qbitrr.api.maindata import (
     TORRENT_FIELDS,
     Maindata,
     build_snapshot,
     merge_maindata,
+    parse_maindata,
 )
 from custom_components.qbitrr.policy.states import StateGroup
 
@@ -136,3 +139,33 @@ def test_shared_strings_are_one_object() -> None:
     assert one["torrents"]["aa"]["state"] is not two["torrents"]["aa"]["state"]
     first, second = merge_maindata(None, one), merge_maindata(None, two)
     assert first.torrents["aa"].state is second.torrents["aa"].state
+
+
+def test_large_reply_is_decoded_torrent_by_torrent() -> None:
+    tricky = ['"torrents":{', 'quote " and \\ backslash', "ünïcødé 🎬", "\u0000"]
+    reply = {
+        "rid": 5,
+        "full_update": True,
+        "categories": {'"torrents":{': {"name": "odd"}},
+        "torrents": {
+            f"{n:040x}": {"name": tricky[n % 4] * 30, "state": "metaDL", "magnet_uri": "m" * 400}
+            for n in range(2500)
+        },
+        "server_state": {"free_space_on_disk": 7},
+    }
+    body = json.dumps(reply).encode()
+    assert len(body) > 1_000_000
+    parsed = parse_maindata(body)
+    assert parsed["rid"] == 5
+    assert parsed["server_state"] == {"free_space_on_disk": 7}
+    assert set(parsed["categories"]) == {'"torrents":{'}
+    assert len(parsed["torrents"]) == 2500
+    # Decoded one by one, only the fields the model keeps remain.
+    assert parsed["torrents"][f"{1:040x}"] == {"name": tricky[1] * 30, "state": "metaDL"}
+    assert merge_maindata(None, parsed) == merge_maindata(None, json.loads(body))
+
+
+@pytest.mark.parametrize("body", [b"[]", b"not json", b'{"rid": ', b"\xff\xfe"])
+def test_unparseable_replies_raise_value_error(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        parse_maindata(body)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+import json
+from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
+import re
 import sys
 from typing import Any, NamedTuple
 
@@ -62,6 +65,64 @@ class Maindata:
     changed: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
     full: bool = True
+
+
+# Replies larger than this are decoded torrent by torrent (see parse_maindata).
+_CHUNKED_ABOVE = 1_000_000
+_TORRENTS_KEY = re.compile(r'"torrents"\s*:\s*\{')
+_DECODER = json.JSONDecoder()
+_WHITESPACE = " \t\n\r"
+
+
+def parse_maindata(body: bytes) -> dict[str, Any]:
+    """Decode a `sync/maindata` reply; raise ValueError when it is not a JSON object.
+
+    One `json.loads` of a 10,000-torrent reply (11-15 MB) holds the GIL for ~150 ms, which
+    freezes Home Assistant's event loop though the parse runs in the executor. A large reply
+    is therefore decoded one torrent at a time, so the loop runs between torrents, keeping
+    only the fields the model reads. Anything unexpected falls back to the one-shot parse.
+    """
+    text = body.decode("utf-8")
+    found = _TORRENTS_KEY.search(text) if len(text) > _CHUNKED_ABOVE else None
+    if found is not None:
+        try:
+            return _parse_torrent_by_torrent(text, found.start(), found.end())
+        except ValueError, IndexError:
+            pass  # not the layout we expect: the plain parse below decides
+    reply = json.loads(text)
+    if not isinstance(reply, dict):
+        raise ValueError("not a JSON object")  # noqa: TRY004 - a ValueError to callers
+    return reply
+
+
+def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str, Any]:
+    torrents: dict[str, dict[str, Any]] = {}
+    while True:
+        while text[position] in _WHITESPACE:
+            position += 1
+        if text[position] == "}":
+            break
+        key, position = _scanstring(text, position + 1)
+        while text[position] in _WHITESPACE:
+            position += 1
+        if text[position] != ":":
+            raise ValueError("expected a colon")
+        position += 1
+        while text[position] in _WHITESPACE:  # raw_decode does not skip it
+            position += 1
+        value, position = _DECODER.raw_decode(text, position)
+        if isinstance(value, dict):
+            torrents[key] = {k: v for k, v in value.items() if k in TORRENT_FIELDS}
+        while text[position] in _WHITESPACE:
+            position += 1
+        if text[position] == ",":
+            position += 1
+    rest = json.loads(f'{text[:start]}"torrents":{{}}{text[position + 1 :]}')
+    # The key found must have been the top-level one that was just emptied.
+    if not isinstance(rest, dict) or rest.get("torrents") != {}:
+        raise ValueError("unexpected layout")
+    rest["torrents"] = torrents
+    return rest
 
 
 def _keep_fields(partial: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,10 @@ import re
 from typing import Any, Final
 
 import qbittorrentapi
+from qbittorrentapi.definitions import APINames
 from requests import exceptions as requests_exceptions
 
-from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata
+from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata, parse_maindata
 from .url import normalize_url
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
@@ -195,9 +196,8 @@ class QbittorrentClient:
             previous = self._maindata
             if self._polls_since_full >= FULL_RESYNC_POLLS:
                 previous = None
-            with _translate_errors():
-                reply: Any = self._api.sync_maindata(rid=previous.rid if previous else 0)
-            if not isinstance(reply, dict) or "rid" not in reply:
+            reply = self._fetch_maindata(previous.rid if previous else 0)
+            if "rid" not in reply:
                 raise QbitNotQbittorrentError("unexpected sync reply")
         except QbitError:
             self.reset()
@@ -287,6 +287,21 @@ class QbittorrentClient:
                 ]
                 messages[torrent_hash] = "; ".join(texts) or None
         return messages
+
+    def _fetch_maindata(self, rid: int) -> dict[str, Any]:
+        """Ask for the changes since `rid` (everything for 0) and decode them ourselves.
+
+        The raw body (through the library, so sessions are renewed as usual) lets a large
+        full reply be decoded without freezing the event loop; see `parse_maindata`.
+        """
+        with _translate_errors():
+            response = self._api._post(  # noqa: SLF001 - the library parses in one go
+                _name=APINames.Sync, _method="maindata", data={"rid": rid}
+            )
+        try:
+            return parse_maindata(response.content)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise QbitNotQbittorrentError("unexpected sync reply") from err
 
     def reset(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
