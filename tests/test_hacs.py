@@ -67,3 +67,83 @@ def test_manifest() -> None:
 def test_brand_images() -> None:
     for name in ("icon.png", "icon@2x.png", "logo.png"):
         assert (INTEGRATION / "brand" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+QUALITY_RULES = {
+    # Bronze
+    "action-setup",
+    "appropriate-polling",
+    "brands",
+    "common-modules",
+    "config-flow-test-coverage",
+    "config-flow",
+    "dependency-transparency",
+    "docs-actions",
+    "docs-high-level-description",
+    "docs-installation-instructions",
+    "docs-removal-instructions",
+    "entity-event-setup",
+    "entity-unique-id",
+    "has-entity-name",
+    "runtime-data",
+    "test-before-configure",
+    "test-before-setup",
+    "unique-config-entry",
+    # Silver
+    "action-exceptions",
+    "config-entry-unloading",
+    "docs-configuration-parameters",
+    "docs-installation-parameters",
+    "entity-unavailable",
+    "integration-owner",
+    "log-when-unavailable",
+    "parallel-updates",
+    "reauthentication-flow",
+    "test-coverage",
+    # Gold
+    "devices",
+    "diagnostics",
+    "discovery-update-info",
+    "discovery",
+    "docs-data-update",
+    "docs-examples",
+    "docs-known-limitations",
+    "docs-supported-devices",
+    "docs-supported-functions",
+    "docs-troubleshooting",
+    "docs-use-cases",
+    "dynamic-devices",
+    "entity-category",
+    "entity-device-class",
+    "entity-disabled-by-default",
+    "entity-translations",
+    "exception-translations",
+    "icon-translations",
+    "reconfiguration-flow",
+    "repair-issues",
+    "stale-devices",
+    # Platinum
+    "async-dependency",
+    "inject-websession",
+    "strict-typing",
+}
+
+
+def test_quality_scale_lists_every_rule_and_explains_exemptions() -> None:
+    import yaml  # noqa: PLC0415
+
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))[
+        "rules"
+    ]
+    assert set(rules) == QUALITY_RULES
+    for name, rule in rules.items():
+        if isinstance(rule, dict):
+            assert rule["status"] == "exempt", f"{name} is {rule['status']}"
+            assert len(rule["comment"]) > 20, name
+        else:
+            assert rule == "done", name
+    # Every platform that only reads a coordinator says so.
+    for platform in ("sensor", "binary_sensor", "event"):
+        assert "PARALLEL_UPDATES = 0" in (INTEGRATION / f"{platform}.py").read_text(
+            encoding="utf-8"
+        )
