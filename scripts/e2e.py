@@ -11,7 +11,11 @@ project's virtualenv; then, only over Home Assistant's HTTP and websocket APIs, 
 3. the options flow (Radarr: stall delay 1 min, minimum age 0, 1 strike);
 4. ``sync_categories``, ``get_distribution`` and a ``handle_torrents`` dry run, checked against
    the servers (the dry run must plan the radarr torrents and change nothing);
-5. screenshots with headless Chromium (DevTools protocol): the config flow's menu and
+5. strikes across restarts (Radarr: 3 strikes): a real ``handle_torrents`` strikes the radarr
+   magnets once; after a real Home Assistant restart the next run strikes them a second time
+   (the history came back from ``.storage``); after a restart with that file corrupted the run
+   still works, strikes from 1 again, and qbitrr logs one warning and no traceback;
+6. screenshots with headless Chromium (DevTools protocol): the config flow's menu and
    qBittorrent form, the integration page and a dashboard made from ``examples/dashboard.yaml``;
    into ``docs/images/`` with ``--screenshots``, else into the scratch directory (checked only).
 
@@ -73,6 +77,19 @@ APP: Final = "radarr"  # the one Arr app of this test
 # any age, and removed (through Radarr) at its first strike.
 OPTIONS: Final[Mapping[str, Any]] = {"stall_delay": 1, "min_age": 0, "strikes": 1}
 STALL_SECONDS: Final = 60 * int(OPTIONS["stall_delay"])
+# The restart step: the same magnets are bad, but only struck (3 strikes before a removal).
+STRIKE_OPTIONS: Final[Mapping[str, Any]] = {**OPTIONS, "strikes": 3, "max_removals": 100}
+STRIKE_TAG: Final = "qbitrr-strike"
+# Where qbitrr keeps the per-torrent history (strikes) in the config dir, and what the step
+# overwrites it with: a save cut short.
+HISTORY_FILE: Final = Path(".storage") / f"{DOMAIN}.torrent_history"
+CORRUPT_HISTORY: Final = '{"version": 1, "data": {"arrs": '
+HASS_STOP_TIMEOUT: Final = 60.0
+# A record of home-assistant.log: "2026-01-02 03:04:05.678 WARNING (MainThread) [logger] text".
+LOG_RECORD: Final = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?P<level>[A-Z]+) \([^)]*\) \[(?P<logger>[^\]]+)\] ",
+    re.MULTILINE,
+)
 # What the config flow must go through, as the UI does.
 QBT_TRAIL: Final = ["menu:user", "form:qbittorrent", "create_entry"]
 ARR_TRAIL: Final = ["menu:user", "form:arr", "form:arr_category", "create_entry"]
@@ -661,6 +678,11 @@ class EndToEnd:
                 if self.screenshots_dir is not None:
                     await self.steps.run("screenshots with headless Chromium", self.screenshots)
                 await self.steps.run("qbitrr.handle_torrents dry run", self.dry_run)
+                await self.steps.run(
+                    "strikes survive a Home Assistant restart; a corrupt history file is reset"
+                    " with one warning",
+                    self.strikes_across_restarts,
+                )
             except Exception:  # noqa: BLE001 - recorded by Steps, reported in the summary
                 failed = True
             finally:
@@ -838,6 +860,17 @@ class EndToEnd:
 
     async def options(self) -> str:
         """Open Radarr's options flow, send every field (ours changed), wait for the reload."""
+        defaults, values = await self._set_radarr_options(OPTIONS)
+        changed = ", ".join(f"{k} {defaults[k]} → {v}" for k, v in OPTIONS.items())
+        return f"{len(values)} fields sent; {changed}; entry reloaded"
+
+    async def _set_radarr_options(
+        self, options: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send Radarr's whole options form with ``options`` changed; wait for the reload.
+
+        Returns the form's defaults (the options before) and every value sent.
+        """
         flow = await self.ha.request(
             "POST", "/api/config/config_entries/options/flow", json_body={"handler": self.radarr_id}
         )
@@ -846,13 +879,14 @@ class EndToEnd:
             f"options flow did not open its form: {flow}",
         )
         fields = {f["name"]: f for f in flow.get("data_schema") or []}
-        expect(set(OPTIONS) <= set(fields), f"options form lacks {set(OPTIONS) - set(fields)}")
-        values = {name: field.get("default") for name, field in fields.items()}
+        expect(set(options) <= set(fields), f"options form lacks {set(options) - set(fields)}")
+        defaults = {name: field.get("default") for name, field in fields.items()}
         expect(
-            all(v is not None for v in values.values()),
-            f"options form fields without a default: {[k for k, v in values.items() if v is None]}",
+            all(v is not None for v in defaults.values()),
+            "options form fields without a default:"
+            f" {[k for k, v in defaults.items() if v is None]}",
         )
-        values.update(OPTIONS)
+        values = {**defaults, **options}
         result = await self.ha.request(
             "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", json_body=values
         )
@@ -867,8 +901,7 @@ class EndToEnd:
                 time.monotonic() < deadline, f"Radarr not loaded again after its options: {status}"
             )
             await asyncio.sleep(0.5)
-        changed = ", ".join(f"{k} {fields[k].get('default')} → {v}" for k, v in OPTIONS.items())
-        return f"{len(values)} fields sent; {changed}; entry reloaded"
+        return defaults, values
 
     # 9. sync_categories
 

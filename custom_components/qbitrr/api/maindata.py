@@ -95,26 +95,27 @@ def parse_maindata(body: bytes) -> dict[str, Any]:
     return reply
 
 
+def _skip_whitespace(text: str, position: int) -> int:
+    while text[position] in _WHITESPACE:
+        position += 1
+    return position
+
+
 def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str, Any]:
     torrents: dict[str, dict[str, Any]] = {}
     while True:
-        while text[position] in _WHITESPACE:
-            position += 1
+        position = _skip_whitespace(text, position)
         if text[position] == "}":
             break
         key, position = _scanstring(text, position + 1)
-        while text[position] in _WHITESPACE:
-            position += 1
+        position = _skip_whitespace(text, position)
         if text[position] != ":":
             raise ValueError("expected a colon")
-        position += 1
-        while text[position] in _WHITESPACE:  # raw_decode does not skip it
-            position += 1
-        value, position = _DECODER.raw_decode(text, position)
+        # raw_decode does not skip leading whitespace itself.
+        value, position = _DECODER.raw_decode(text, _skip_whitespace(text, position + 1))
         if isinstance(value, dict):
             torrents[key] = {k: v for k, v in value.items() if k in TORRENT_FIELDS}
-        while text[position] in _WHITESPACE:
-            position += 1
+        position = _skip_whitespace(text, position)
         if text[position] == ",":
             position += 1
     rest = json.loads(f'{text[:start]}"torrents":{{}}{text[position + 1 :]}')
