@@ -14,7 +14,9 @@ project's virtualenv; then, only over Home Assistant's HTTP and websocket APIs, 
 5. strikes across restarts (Radarr: 3 strikes): a real ``handle_torrents`` strikes the radarr
    magnets once; after a real Home Assistant restart the next run strikes them a second time
    (the history came back from ``.storage``); after a restart with that file corrupted the run
-   still works, strikes from 1 again, and qbitrr logs one warning and no traceback;
+   still works and strikes from 1 again; the log reports the bad file once (qbitrr's warning,
+   or Home Assistant's storage error when its Store deals with the file) and has no qbitrr
+   traceback;
 6. screenshots with headless Chromium (DevTools protocol): the config flow's menu and
    qBittorrent form, the integration page and a dashboard made from ``examples/dashboard.yaml``;
    into ``docs/images/`` with ``--screenshots``, else into the scratch directory (checked only).
@@ -87,7 +89,8 @@ CORRUPT_HISTORY: Final = '{"version": 1, "data": {"arrs": '
 HASS_STOP_TIMEOUT: Final = 60.0
 # A record of home-assistant.log: "2026-01-02 03:04:05.678 WARNING (MainThread) [logger] text".
 LOG_RECORD: Final = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?P<level>[A-Z]+) \([^)]*\) \[(?P<logger>[^\]]+)\] ",
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? "
+    r"(?P<level>[A-Z]+) \([^)]*\) \[(?P<logger>[^\]]+)\] ",
     re.MULTILINE,
 )
 # What the config flow must go through, as the UI does.
@@ -680,7 +683,7 @@ class EndToEnd:
                 await self.steps.run("qbitrr.handle_torrents dry run", self.dry_run)
                 await self.steps.run(
                     "strikes survive a Home Assistant restart; a corrupt history file is reset"
-                    " with one warning",
+                    " and reported once",
                     self.strikes_across_restarts,
                 )
             except Exception:  # noqa: BLE001 - recorded by Steps, reported in the summary
@@ -1070,15 +1073,10 @@ class EndToEnd:
 
     async def dry_run(self) -> str:
         """Plan only Radarr's bad torrents (removal through Radarr); change nothing anywhere."""
-        expected: dict[tuple[str, str], str] = {}  # (instance, hash) -> name
-        newest = 0
-        for major, server in self.stack.servers.items():
-            view = await asyncio.to_thread(read_server, server)
-            for torrent in view.torrents:
-                if torrent.get("category") == APP and torrent.get("state") in METADATA_STATES:
-                    expected[(self.qbt_ids[major], str(torrent["hash"]))] = str(torrent["name"])
-                    newest = max(newest, int(torrent["added_on"]))
-        expect(expected, "no radarr torrent without metadata on the servers")
+        magnets = await self._radarr_magnets()
+        expect(magnets, "no radarr torrent without metadata on the servers")
+        expected = {key: str(torrent["name"]) for key, torrent in magnets.items()}
+        newest = max(int(torrent["added_on"]) for torrent in magnets.values())
         # The metadata rule fires once a magnet waited the stall delay since it was added.
         wait = newest + STALL_SECONDS + 2 - time.time()
         if wait > 0:
@@ -1143,7 +1141,281 @@ class EndToEnd:
         world["radarr commands"] = len(emulator.commands)
         return world
 
-    # 13. stop
+    async def _radarr_magnets(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(instance, hash) -> torrent: the radarr torrents still waiting for their metadata."""
+        magnets: dict[tuple[str, str], dict[str, Any]] = {}
+        for major, server in self.stack.servers.items():
+            view = await asyncio.to_thread(read_server, server)
+            for torrent in view.torrents:
+                if torrent.get("category") == APP and torrent.get("state") in METADATA_STATES:
+                    magnets[(self.qbt_ids[major], str(torrent["hash"]))] = torrent
+        return magnets
+
+    # 13. strikes across Home Assistant restarts
+
+    async def strikes_across_restarts(self) -> str:
+        """Strike 1 of 3; restart: strike 2 (history from .storage); corrupt it, restart: 1 again.
+
+        The qBittorrent servers and the emulator keep running; only hass restarts (SIGTERM,
+        then a new process on the same config dir and port).
+        """
+        lines: list[str] = []
+        started = time.monotonic()
+        defaults, _ = await self._set_radarr_options(STRIKE_OPTIONS)
+        changed = {k: v for k, v in STRIKE_OPTIONS.items() if defaults.get(k) != v}
+        lines.append(
+            "options: " + ", ".join(f"{k} {defaults[k]} → {v}" for k, v in changed.items())
+        )
+        magnets = await self._radarr_magnets()
+        expect(magnets, "no radarr torrent without metadata on the servers")
+        expected = set(magnets)
+        removals = len(self.stack.arrs[APP].removals)
+
+        # (a) a real run: each magnet gets its first strike and the strike tag.
+        first, seconds = await _timed(self._handle_for_real())
+        lines.append(f"run 1 ({seconds:.1f}s): {self._expect_strikes(first, expected, 1)}")
+        tagged = await self._tagged(expected)
+        lines.append(f"  {tagged}")
+        history = self.stack.config_dir / HISTORY_FILE
+        expect(history.exists(), f"{history} was not written by the real run")
+
+        # (b) a real restart: the strikes count on from the history on disk.
+        restart = await self._restart_hass()
+        lines.append(f"restart 1: {_timings(restart)}")
+        second, seconds = await _timed(self._handle_for_real())
+        lines.append(f"run 2 ({seconds:.1f}s): {self._expect_strikes(second, expected, 2)}")
+        text = history.read_text(encoding="utf-8")
+        missing = sorted(h for _, h in expected if h not in text)
+        expect(not missing, f"{history} lacks the struck torrents {missing}: {text[:500]}")
+        lines.append(f"  {HISTORY_FILE} holds all {len(expected)} hashes ({len(text)} bytes)")
+
+        # (c) a restart over a corrupt history file: reset, reported once, no traceback.
+        restart = await self._restart_hass(
+            before_start=lambda: history.write_text(CORRUPT_HISTORY, encoding="utf-8")
+        )
+        lines.append(f"restart 2, {HISTORY_FILE} cut short first: {_timings(restart)}")
+        third, seconds = await _timed(self._handle_for_real())
+        lines.append(f"run 3 ({seconds:.1f}s): {self._expect_strikes(third, expected, 1)}")
+        lines += [f"  {line}" for line in await self._expect_history_reset_reported()]
+        expect(
+            len(self.stack.arrs[APP].removals) == removals,
+            f"Radarr got removals while the torrents had fewer than 3 strikes:"
+            f" {self.stack.arrs[APP].removals[removals:]}",
+        )
+        lines.append(f"no removals through Radarr; step {time.monotonic() - started:.1f}s")
+        return "\n".join(lines)
+
+    async def _handle_for_real(self) -> dict[str, Any]:
+        """handle_torrents with dry_run false (HTTP 200 with a response, else it fails)."""
+        return await self.stack.call_service(self.ha, "handle_torrents", {"dry_run": False})
+
+    def _expect_strikes(
+        self, response: Mapping[str, Any], expected: set[tuple[str, str]], number: int
+    ) -> str:
+        """Every action is strike ``number`` of 3, done, for exactly the ``expected`` torrents."""
+        limit = int(STRIKE_OPTIONS["strikes"])
+        ending = f"strike {number} of {limit}"
+        expect(response.get("dry_run") is False, f"not a real run: {response.get('dry_run')}")
+        actions: list[dict[str, Any]] = response.get("actions", [])
+        for action in actions:
+            expect(action.get("action") == "strike", f"not a strike: {action}")
+            expect(action.get("result") == "done", f"strike not done: {action}")
+            expect(action.get("rule") == "metadata", f"unexpected rule: {action}")
+            expect(
+                str(action.get("reason", "")).endswith(ending),
+                f"reason does not end with {ending!r}: {action}",
+            )
+        got = {(str(a["instance"]), str(a["hash"])) for a in actions}
+        expect(
+            got == expected,
+            f"struck {len(got)} torrents, expected the {len(expected)} radarr magnets:"
+            f" missing {sorted(expected - got)}, extra {sorted(got - expected)}",
+        )
+        summary = response.get("summary", {})
+        expect(
+            summary.get("struck") == len(expected)
+            and summary.get("removed") == 0
+            and summary.get("failed") == 0,
+            f"summary: {summary}",
+        )
+        per_server = Counter(str(a["instance_title"]) for a in actions)
+        example = f"{actions[0]['name']}: {actions[0]['reason']}"
+        return f"{len(actions)} x {ending} {dict(per_server)}; e.g. {example}"
+
+    async def _tagged(self, expected: set[tuple[str, str]]) -> str:
+        """The struck torrents carry the strike tag on their servers."""
+        tags: dict[tuple[str, str], set[str]] = {}
+        for major, server in self.stack.servers.items():
+            view = await asyncio.to_thread(read_server, server)
+            for torrent in view.torrents:
+                names = {t.strip() for t in str(torrent.get("tags") or "").split(",")}
+                tags[(self.qbt_ids[major], str(torrent["hash"]))] = names - {""}
+        untagged = sorted(key for key in expected if STRIKE_TAG not in tags.get(key, set()))
+        expect(not untagged, f"struck torrents without the tag {STRIKE_TAG!r}: {untagged}")
+        others = sorted(
+            key for key, names in tags.items() if STRIKE_TAG in names and key not in expected
+        )
+        expect(not others, f"torrents tagged {STRIKE_TAG!r} that were not struck: {others}")
+        return f"all {len(expected)} carry the tag {STRIKE_TAG!r} on their servers, no other does"
+
+    async def _restart_hass(
+        self, *, before_start: Callable[[], object] | None = None
+    ) -> dict[str, float]:
+        """Stop hass with SIGTERM, start a new one (same config dir and port), wait until usable.
+
+        Usable: RUNNING, every entry loaded, each qBittorrent sensor showing its server's count
+        (the coordinators have polled). Returns the phases' seconds.
+        """
+        hass = self.stack.hass
+        expect(hass is not None and hass.poll() is None, "Home Assistant is not running")
+        assert hass is not None  # noqa: S101 - for mypy
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        hass.terminate()
+        try:
+            code = await asyncio.to_thread(hass.wait, HASS_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            hass.kill()
+            await asyncio.to_thread(hass.wait, 10)
+            raise E2EError(
+                f"Home Assistant did not stop within {HASS_STOP_TIMEOUT:.0f}s of SIGTERM"
+            ) from None
+        expect(code == 0, f"Home Assistant exited with {code} after SIGTERM (see hass.out)")
+        port = self.stack.hass_port
+        while not port_is_free(port):
+            expect(time.monotonic() < started + HASS_STOP_TIMEOUT, f"port {port} stays taken")
+            await asyncio.sleep(0.1)
+        timings["stop"] = time.monotonic() - started
+        if before_start is not None:
+            before_start()
+        started = time.monotonic()
+        self.stack.start_hass()
+        self.stack.record_pids()
+        await self.stack.wait_hass(self.ha)
+        timings["RUNNING"] = time.monotonic() - started
+        started = time.monotonic()
+        self.entries = await self.stack.wait_entries_loaded(self.ha)
+        expect(
+            self.stack.qbt_entry_ids(self.entries) == self.qbt_ids
+            and self.stack.arr_entry_ids(self.entries)[APP] == self.radarr_id,
+            f"the entries changed across the restart: {self.entries}",
+        )
+        timings["entries loaded"] = time.monotonic() - started
+        started = time.monotonic()
+        await self._wait_qbt_polled()
+        timings["polled"] = time.monotonic() - started
+        return timings
+
+    async def _wait_qbt_polled(self) -> None:
+        """Wait until each server's torrents sensor shows the number of torrents it holds."""
+        counts = {
+            major: len((await asyncio.to_thread(read_server, server)).torrents)
+            for major, server in self.stack.servers.items()
+        }
+        deadline = time.monotonic() + SENSOR_TIMEOUT
+        while True:
+            by_unique_id, states = await self._entities()
+            wrong = []
+            for major, entry_id in self.qbt_ids.items():
+                entity_id = by_unique_id.get(f"{entry_id}-total_torrents", "?")
+                state = str(states.get(entity_id, {}).get("state", "missing"))
+                if state != str(counts[major]):
+                    wrong.append(f"{entity_id} is {state!r}, server: {counts[major]}")
+            if not wrong:
+                return
+            expect(time.monotonic() < deadline, "after the restart: " + "; ".join(wrong))
+            await asyncio.sleep(0.5)
+
+    async def _expect_history_reset_reported(self) -> list[str]:
+        """The corrupt history was reported once in this hass's log; no qbitrr traceback.
+
+        Once: one WARNING from qbitrr that its history was unreadable, or, when Home
+        Assistant's Store dealt with the file itself, none from qbitrr and exactly one Store
+        ERROR for this key. The Store does so for any invalid JSON (up to Home Assistant
+        2026.10 at least): it moves the file to ``<file>.corrupt.<time>``, raises a repair
+        issue and hands qbitrr nothing, so qbitrr's own warning never comes.
+
+        hass rotates home-assistant.log at each start, so the log holds this start only. The
+        records are logged during the run; their lines can reach the file a moment later.
+        """
+        log_path = self.stack.config_dir / "home-assistant.log"
+        store_marker = f"decoding storage {HISTORY_FILE.name} "
+        deadline = time.monotonic() + 5
+        while True:
+            records = _log_records(log_path.read_text(encoding="utf-8", errors="replace"))
+            warnings = [
+                text
+                for level, logger, text in records
+                if level == "WARNING"
+                and _is_qbitrr(logger)
+                and "history" in text.lower()
+                and "unreadable" in text.lower()
+            ]
+            store_errors = [
+                text
+                for level, logger, text in records
+                if level == "ERROR"
+                and logger == "homeassistant.helpers.storage"
+                and store_marker in text
+            ]
+            if warnings or store_errors or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        tracebacks = [
+            text
+            for _, logger, text in records
+            if "Traceback (most recent call last)" in text
+            and (_is_qbitrr(logger) or f"custom_components/{DOMAIN}/" in text)
+        ]
+        expect(not tracebacks, f"qbitrr tracebacks in {log_path}: {tracebacks}")
+        about_history = [
+            f"{level} [{logger}] {text.splitlines()[0][:200]}"
+            for level, logger, text in records
+            if level in {"WARNING", "ERROR", "CRITICAL"} and HISTORY_FILE.name in text
+        ]
+        expect(
+            len(warnings) <= 1,
+            f"{len(warnings)} qbitrr WARNING records about the unreadable history in"
+            f" {log_path}, expected 1: {warnings}",
+        )
+        if warnings:
+            warning = warnings[0].splitlines()[0][:200]
+            return [
+                f"{log_path.name}: 1 WARNING from custom_components.{DOMAIN}: {warning}",
+                "no traceback from qbitrr",
+            ]
+        expect(
+            len(store_errors) == 1,
+            f"no WARNING from custom_components.{DOMAIN} about the unreadable history and"
+            f" {len(store_errors)} Store errors for it in {log_path}, expected 1 of either;"
+            f" what the log says about {HISTORY_FILE.name}: {about_history or 'nothing'}",
+        )
+        history = self.stack.config_dir / HISTORY_FILE
+        copies = sorted(history.parent.glob(f"{history.name}.corrupt.*"))
+        expect(
+            len(copies) == 1 and copies[0].read_text(encoding="utf-8") == CORRUPT_HISTORY,
+            f"the Store did not keep exactly one copy of the corrupt file: {copies}",
+        )
+        (repairs,) = await self.ha.websocket({"type": "repairs/list_issues"})
+        issues = [
+            str(issue.get("issue_id"))
+            for issue in (repairs or {}).get("issues", [])
+            if str(issue.get("issue_id", "")).startswith(f"storage_corruption_{history.name}_")
+        ]
+        expect(len(issues) == 1, f"repair issues for the corrupt history: {issues}")
+        note = (
+            f"NOTE: no WARNING from custom_components.{DOMAIN}: Home Assistant's Store handled"
+            " the invalid JSON itself and gave qbitrr no error to warn about:"
+        )
+        error = store_errors[0].splitlines()[0][:120]
+        return [
+            note,
+            f"{log_path.name}: 1 ERROR [homeassistant.helpers.storage] {error}...",
+            f"the file was moved to {copies[0].name}; repair issue {issues[0]}",
+            "no traceback from qbitrr",
+        ]
+
+    # 14. stop
 
     async def stop(self) -> str:
         """Stop the browser, hass, the emulator and both servers; check they are gone."""
@@ -1206,6 +1478,32 @@ def _compare_qbt(
         f" categories {view.category_counts} = {total['entity_id']} & co."
     )
     return line, wrong
+
+
+async def _timed[T](awaitable: Awaitable[T]) -> tuple[T, float]:
+    """Await ``awaitable``; return its result and the seconds it took."""
+    started = time.monotonic()
+    result = await awaitable
+    return result, time.monotonic() - started
+
+
+def _timings(timings: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in timings.items())
+
+
+def _log_records(text: str) -> list[tuple[str, str, str]]:
+    """home-assistant.log as (level, logger, text) records; a traceback stays with its record."""
+    starts = list(LOG_RECORD.finditer(text))
+    return [
+        (match["level"], match["logger"], text[match.end() : end].rstrip())
+        for match, end in zip(starts, [m.start() for m in starts[1:]] + [len(text)], strict=True)
+    ]
+
+
+def _is_qbitrr(logger: str) -> bool:
+    return logger == f"custom_components.{DOMAIN}" or logger.startswith(
+        f"custom_components.{DOMAIN}."
+    )
 
 
 def _difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:

@@ -478,3 +478,36 @@ async def test_invalid_category_is_reported_not_created(
     assert response is not None
     assert response["instances"][e4.entry_id]["failed"] == {"bad\\name": "invalid category name"}
     assert "bad\\name" not in qbt4.client().torrents_categories()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        [],  # not an object at all
+        {"version": 1, "key": "qbitrr.torrent_history"},  # no data
+        {"version": 99, "key": "qbitrr.torrent_history", "data": {}},  # a newer version
+    ],
+)
+async def test_history_file_of_the_wrong_shape_starts_empty(
+    hass: HomeAssistant,
+    both_qbt: Pair,
+    radarr: ArrEmulator,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    stored: Any,
+) -> None:
+    qbt4, _ = both_qbt
+    hass_storage["qbitrr.torrent_history"] = stored
+    _add(qbt4, random_info_hash())
+    add_qbt_entry(hass, qbt4)
+    add_arr_entry(hass, radarr, options={**AT_ONCE, OPT_STRIKES: 2})
+    await setup_integration(hass)
+    response = await _handle(hass)
+    assert [a["reason"].rsplit("; ", 1)[-1] for a in response["actions"]] == ["strike 1 of 2"]
+    warnings = [r for r in caplog.records if "Torrent history was unreadable" in r.getMessage()]
+    assert len(warnings) == 1
+    # The next run builds on the first: the store works again.
+    second = await _handle(hass)
+    assert [(a["action"], a["reason"].rsplit("; ", 1)[-1]) for a in second["actions"]] == [
+        ("tag", "strike 2 of 2")
+    ]
