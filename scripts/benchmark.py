@@ -69,10 +69,33 @@ BASELINE_INTERVAL: Final = 30.0  # seconds: the core qbittorrent integration's p
 CATEGORIES: Final = ("radarr", "sonarr", "lidarr")
 TAG_SETS: Final[tuple[tuple[str, ...], ...]] = ((), ("4k",), ("anime",), ("upgrade", "4k"))
 NAME_PATTERNS: Final = {
-    "radarr": "Bench.Movie.Title.{i:05d}.2024.1080p.WEB-DL.DDP5.1.H.264-GRP",
-    "sonarr": "Bench.Show.S{s:02d}E{i:05d}.1080p.WEB.h264-GRP",
-    "lidarr": "Bench Artist - Album {i:05d} (2024) [FLAC 24-96]",
+    "radarr": "{t}.{y}.{q}.WEB-DL.DDP5.1.H.264-{g}",
+    "sonarr": "{t}.S{s:02d}E{i:05d}.{q}.WEB.h264-{g}",
+    "lidarr": "{t} - {u} ({y}) [FLAC 24-96]",
 }
+# Real libraries have varied titles; names built from one repeated pattern compress far better
+# in a full reply than real ones do, which would flatter every ratio against a full poll.
+TITLE_WORDS: Final = (  # noqa: SIM905 - a word list reads better as text
+    "Amber Anchor Atlas Autumn Badger Banner Beacon Bitter Blue Border Bright Broken Canyon "
+    "Captain Castle Cedar Chrome Cinder Circle Cobalt Comet Copper Coral Crimson Crown "
+    "Crystal Dagger Dawn Delta Desert Distant Dragon Dream Drift Dust Echo Eclipse Ember "
+    "Empire Falcon Fallen Feather Fire Forest Fortune Frost Garden Ghost Glass Golden "
+    "Granite Harbor Harvest Hidden Hollow Horizon Hunter Iron Island Ivory Jade Jungle "
+    "Kingdom Lantern Legacy Lemon Light Lion Lotus Lunar Marble Meadow Midnight Mirror Moon "
+    "Mountain Nebula Night Noble Ocean Onyx Orbit Orchid Paper Phantom Pine Planet Prism "
+    "Quiet Raven River Rogue Ruby Saga Sapphire Shadow Silent Silver Sky Solar Spark Spirit "
+    "Star Steel Stone Storm Summer Sun Thunder Tide Timber Tower Twilight Valley Velvet "
+    "Violet Voyage Wave Whisper Wild Willow Winter Wolf Wonder Zenith "
+).split()
+QUALITIES: Final = ("720p", "1080p", "2160p", "1080p.HDR", "2160p.DV.HDR10")
+GROUPS: Final = ("GRP", "NTb", "FLUX", "SMURF", "EDITH", "CAKES", "KiNGS", "TEPES", "playWEB")
+
+
+def random_title(rng: random.Random) -> str:
+    """A title of two to four words, varied like a real library's."""
+    return ".".join(rng.sample(TITLE_WORDS, rng.randint(2, 4)))
+
+
 FLIP_TAG: Final = "bench-flip"  # toggled on a subset of torrents to make "changed" polls
 CHANGE_COUNTS: Final = (10, 100)
 CHANGE_WAIT: Final = 1.6  # seconds: qBittorrent refreshes torrent state every ~1.5 s
@@ -473,7 +496,17 @@ def fill(instance: Instance, target: int, rng: random.Random) -> None:
         tags = TAG_SETS[batch % len(TAG_SETS)]
         hashes = [rng.randbytes(20).hex() for _ in range(min(ADD_BATCH, target - first))]
         names = [
-            urllib.parse.quote(NAME_PATTERNS[category].format(i=first + offset, s=batch % 30))
+            urllib.parse.quote(
+                NAME_PATTERNS[category].format(
+                    i=first + offset,
+                    s=batch % 30,
+                    t=random_title(rng),
+                    u=random_title(rng).replace(".", " "),
+                    y=rng.randint(1970, 2026),
+                    q=rng.choice(QUALITIES),
+                    g=rng.choice(GROUPS),
+                )
+            )
             for offset in range(len(hashes))
         ]
         urls = [
