@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -11,26 +14,36 @@ from .const import DOMAIN
 from .coordinator import ArrCoordinator, QbitCoordinator
 
 
+def _device(entry: ConfigEntry[Any], product: str, version: str | None, url: str) -> DeviceInfo:
+    """Describe the entry's device; ids hang off the entry, not the URL, so they survive moves."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=product,
+        model=product,
+        name=entry.title,
+        sw_version=version,
+        configuration_url=url,
+    )
+
+
 class QbitEntity(CoordinatorEntity[QbitCoordinator]):
     """An entity of one qBittorrent server."""
 
     _attr_has_entity_name = True
 
     def __init__(self, coordinator: QbitCoordinator, description: EntityDescription) -> None:
-        """Attach the entity to its server's device; ids hang off the entry, not the URL."""
+        """Attach the entity to its server's device."""
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}-{description.key}"
         snapshot = coordinator.data
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer="qBittorrent",
-            model="qBittorrent",
-            name=entry.title,
-            sw_version=snapshot.app_version if snapshot else None,
-            configuration_url=coordinator.client.url,
+        self._attr_device_info = _device(
+            entry,
+            "qBittorrent",
+            snapshot.app_version if snapshot else None,
+            coordinator.client.url,
         )
 
 
@@ -45,14 +58,7 @@ class ArrEntity(CoordinatorEntity[ArrCoordinator]):
         entry = coordinator.config_entry
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}-{description.key}"
-        snapshot = coordinator.data
-        app = APPS[snapshot.status.app].display_name
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer=app,
-            model=app,
-            name=entry.title,
-            sw_version=snapshot.status.version,
-            configuration_url=coordinator.client.url,
+        status = coordinator.data.status
+        self._attr_device_info = _device(
+            entry, APPS[status.app].display_name, status.version, coordinator.client.url
         )

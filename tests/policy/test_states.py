@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.qbitrr.policy.states import StateGroup, count_by_group, state_group
+from custom_components.qbitrr.policy.states import StateGroup, state_group
 
 
 @pytest.mark.parametrize(
@@ -29,12 +29,3 @@ from custom_components.qbitrr.policy.states import StateGroup, count_by_group, s
 )
 def test_state_group(state: object, group: StateGroup) -> None:
     assert state_group(state) is group
-
-
-def test_count_by_group_lists_every_group() -> None:
-    counts = count_by_group(["metaDL", "stalledDL", "stoppedUP", "odd"])
-    assert set(counts) == set(StateGroup)
-    assert counts[StateGroup.STALLED] == 2
-    assert counts[StateGroup.PAUSED] == 1
-    assert counts[StateGroup.UNKNOWN] == 1
-    assert counts[StateGroup.SEEDING] == 0

@@ -18,7 +18,6 @@ from typing import NamedTuple
 # qbitrr-strike: a rule matched and strikes are counting; qbitrr-bad: bad, unknown to every
 # Arr and left in place (the default for such torrents). qbitrr-protected is the user's: a
 # torrent carrying it is never touched.
-TAG_PREFIX = "qbitrr-"
 TAG_STRIKE = "qbitrr-strike"
 TAG_BAD = "qbitrr-bad"
 DEFAULT_PROTECT_TAG = "qbitrr-protected"

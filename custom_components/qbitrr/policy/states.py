@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -50,11 +49,3 @@ def state_group(state: object) -> StateGroup:
     if isinstance(state, str):
         return STATE_GROUPS.get(state, StateGroup.UNKNOWN)
     return StateGroup.UNKNOWN
-
-
-def count_by_group(states: Iterable[object]) -> dict[StateGroup, int]:
-    """Count states per group; every group is present, so a zero is a zero and not a gap."""
-    counts = dict.fromkeys(StateGroup, 0)
-    for state in states:
-        counts[state_group(state)] += 1
-    return counts
