@@ -1,10 +1,12 @@
 """Benchmark qbitrr's qBittorrent polling against the core integration's (``scripts/bench``).
 
 Starts real qbittorrent-nox servers (4.5 from apt, 5.x from ``$QBITRR_QBT5_ROOT``) on 127.0.0.1,
-fills them with magnets (random info-hashes, no trackers: stalled in ``metaDL`` for ever) and
-drives the integration's own ``QbittorrentClient.sync()`` (incremental ``sync/maindata`` merged
-into the held model) against the baseline the core ``qbittorrent`` integration uses: a full
-``sync/maindata`` (rid=0) on every poll, parsed by qbittorrent-api's default wrapped responses.
+fills them with magnets (random info-hashes, no trackers: stalled in ``metaDL`` for ever), gives
+each a library's history (dates and transfer totals written into its resume data; see
+``give_history``; ``--no-history`` leaves them as added) and drives the integration's own
+``QbittorrentClient.sync()`` (incremental ``sync/maindata`` merged into the held model) against the
+baseline the core ``qbittorrent`` integration uses: a full ``sync/maindata`` (rid=0) on every poll,
+parsed by qbittorrent-api's default wrapped responses.
 
 Every client-side figure is a ratio against that baseline measured in the same repetition, so the
 machine's noise cancels; each is reported as min / median / max over the repetitions. Absolute
@@ -101,7 +103,9 @@ CHANGE_COUNTS: Final = (10, 100)
 CHANGE_WAIT: Final = 1.6  # seconds: qBittorrent refreshes torrent state every ~1.5 s
 ADD_BATCH: Final = 250  # magnets per torrents/add call
 INSTANCE_MAJORS: Final = (4, 5, 4, 5, 4)  # the 5-instance scenario's mix
+INSTANCE_REPS: Final = 7  # rounds of the 5-instance scenario, at least (not in smoke mode)
 PLAN_TORRENTS: Final = 50_000
+PLAN_REPS: Final = 7  # at least; a plan takes well under a second
 PROBE_SLEEP: Final = 0.005  # the event-loop lag probe's sleep
 KB: Final = 1000
 MILLISECOND: Final = 1e-3
@@ -137,9 +141,17 @@ class BenchError(RuntimeError):
     """A step of the benchmark failed; the message says which."""
 
 
+_STARTED: Final = time.monotonic()
+
+
 def log(message: str) -> None:
-    """Progress line on stderr, in the style of scripts/_lib.sh."""
-    print(f"\033[1;34m==>\033[0m {message}", file=sys.stderr, flush=True)
+    """Progress line on stderr, in the style of scripts/_lib.sh, with the time since start."""
+    minutes, seconds = divmod(int(time.monotonic() - _STARTED), 60)
+    print(
+        f"\033[1;34m==>\033[0m [{minutes:2d}:{seconds:02d}] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -483,8 +495,9 @@ class Instance:
         return pid
 
 
-def fill(instance: Instance, target: int, rng: random.Random) -> None:
-    """Add magnets until the server holds ``target`` torrents, then wait until all are listed."""
+def fill(instance: Instance, target: int, rng: random.Random, *, history: bool) -> None:
+    """Add magnets until the server holds ``target`` torrents, wait until all are listed, then
+    (``history``) give every torrent a library's history."""
     api = instance.admin
     have = len(instance.hashes)
     if target <= have:
@@ -524,6 +537,132 @@ def fill(instance: Instance, target: int, rng: random.Random) -> None:
 
     wait_for(all_listed, timeout=120.0, interval=0.25, message=f"{target} torrents listed")
     log(f"{instance.version}: {target:,} torrents ({time.perf_counter() - t0:.1f} s to add)")
+    if history:
+        give_history(instance)
+
+
+# --- a library's history ---------------------------------------------------------------------
+#
+# A real library's torrents were added over years, downloaded different amounts and seeded to
+# different ratios; magnets added a moment ago all carry the same dates and zero totals, and
+# such a list compresses about a third better than a real one. That would shrink the core
+# integration's full poll, the baseline of every ratio. The benchmark therefore writes a history
+# into each torrent's resume data (qBittorrent's own fastresume files, edited while the server is
+# stopped), drawn per info-hash so that every run and size sees the same library.
+
+LIBRARY_SECONDS: Final = 3 * 365 * 86_400  # the oldest torrent was added this long ago
+STOP_TIMEOUT: Final = 120.0  # seconds: a server saves every torrent's resume data on exit
+
+
+def bdecode(data: bytes) -> object:
+    """Decode one bencoded value (the format of qBittorrent's fastresume files)."""
+
+    def value(at: int) -> tuple[object, int]:
+        lead = data[at : at + 1]
+        if lead == b"i":
+            end = data.index(b"e", at)
+            return int(data[at + 1 : end]), end + 1
+        if lead == b"l":
+            items: list[object] = []
+            at += 1
+            while data[at : at + 1] != b"e":
+                item, at = value(at)
+                items.append(item)
+            return items, at + 1
+        if lead == b"d":
+            mapping: dict[bytes, object] = {}
+            at += 1
+            while data[at : at + 1] != b"e":
+                key, at = value(at)
+                if not isinstance(key, bytes):
+                    raise BenchError("a bencoded dictionary key is not a string")
+                mapping[key], at = value(at)
+            return mapping, at + 1
+        colon = data.index(b":", at)
+        start = colon + 1
+        end = start + int(data[at:colon])
+        return data[start:end], end
+
+    decoded, end = value(0)
+    if end != len(data):
+        raise BenchError("trailing bytes after a bencoded value")
+    return decoded
+
+
+def bencode(item: object) -> bytes:
+    """Encode a value decoded by ``bdecode`` (keys sorted, as the format requires)."""
+    if isinstance(item, int):
+        return b"i%de" % item
+    if isinstance(item, bytes):
+        return b"%d:%s" % (len(item), item)
+    if isinstance(item, list):
+        return b"l" + b"".join(bencode(i) for i in item) + b"e"
+    if isinstance(item, dict):
+        body = b"".join(bencode(k) + bencode(v) for k, v in sorted(item.items()))
+        return b"d" + body + b"e"
+    raise BenchError(f"cannot bencode {type(item).__name__}")
+
+
+def library_history(info_hash: str, now: int) -> dict[bytes, int]:
+    """Resume-data fields of a torrent with a past: added up to three years ago, downloaded a
+    few hundred MB to tens of GB in minutes to days, seeded since to some ratio."""
+    rng = random.Random(info_hash)  # noqa: S311 - test data, not secrets
+    added = now - rng.randrange(3_600, LIBRARY_SECONDS)
+    downloading = rng.randrange(60, 3 * 86_400)
+    completed = min(added + downloading, now - 60)
+    seeding = now - completed
+    downloaded = int(rng.lognormvariate(21.5, 1.2))  # median about 2 GB
+    uploaded = int(downloaded * rng.expovariate(1.0))
+    return {
+        b"added_time": added,
+        b"completed_time": completed,
+        b"finished_time": seeding,
+        b"seeding_time": seeding,
+        b"active_time": seeding + downloading,
+        b"total_downloaded": downloaded,
+        b"total_uploaded": uploaded,
+        b"last_download": completed,
+        b"last_upload": now - rng.randrange(0, 90 * 86_400) if uploaded else 0,
+        b"last_seen_complete": now - rng.randrange(0, 30 * 86_400),
+        b"num_complete": rng.randrange(0, 300),
+        b"num_incomplete": rng.randrange(0, 40),
+    }
+
+
+def give_history(instance: Instance) -> None:
+    """Stop the server, write every torrent's history into its resume data, start it again."""
+    t0 = time.perf_counter()
+
+    def resume_files() -> list[Path]:
+        return list(instance.server.workdir.rglob("BT_backup/*.fastresume"))
+
+    # New torrents' resume files are written in the background: stop once all exist.
+    wait_for(
+        lambda: len(resume_files()) >= len(instance.hashes),
+        timeout=120.0,
+        interval=0.5,
+        message=f"{instance.version} wrote a resume file for every torrent",
+    )
+    instance.server.stop(timeout=STOP_TIMEOUT)
+    now = int(time.time())
+    backups = resume_files()
+    for path in backups:
+        resume = bdecode(path.read_bytes())
+        if not isinstance(resume, dict):
+            raise BenchError(f"{path} is not a bencoded dictionary")
+        resume.update(library_history(path.stem, now))
+        path.write_bytes(bencode(resume))
+    instance.server.start()
+    instance.admin.auth_log_in()
+
+    def all_loaded() -> bool:
+        return bool(instance.admin.torrents_info(limit=1, offset=len(instance.hashes) - 1))
+
+    wait_for(all_loaded, timeout=120.0, interval=0.25, message="torrents loaded after restart")
+    log(
+        f"{instance.version}: history written into {len(backups):,} resume files"
+        f" ({time.perf_counter() - t0:.1f} s with the restart)"
+    )
 
 
 def quiet(instance: Instance, *, timeout: float = 15.0) -> float:
@@ -622,6 +761,7 @@ class Settings:
     memory_reps: int
     smoke: bool
     seed: int
+    history: bool  # torrents get a library's history (dates, totals) in their resume data
 
 
 class Benchmark:
@@ -699,7 +839,7 @@ class Benchmark:
         instance = self.start_instance(major, f"qbt{major}")
         try:
             for size in sorted(self.s.sizes):
-                fill(instance, size, self.rng)
+                fill(instance, size, self.rng, history=self.s.history)
                 rate = quiet(instance)
                 log(f"{instance.version} @ {size:,}: idle server uses {rate:.0%} of a core")
                 self.results.append(self.measure_polls(instance, size))
@@ -885,7 +1025,7 @@ class Benchmark:
             for index, major in enumerate(majors):
                 instances.append(self.start_instance(major, f"instance{index + 1}-qbt{major}"))
             for instance in instances:
-                fill(instance, count, self.rng)
+                fill(instance, count, self.rng, history=self.s.history)
             for instance in instances:
                 quiet(instance)
             clients = [make_ours(i.server, WireMeter()) for i in instances]
@@ -896,9 +1036,11 @@ class Benchmark:
             for client in clients:
                 client.sync()
             log(f"5 instances x {count:,}: concurrent refreshes")
+            # A round takes about a second at 1k torrents: enough of them for a steady median.
+            reps = self.s.reps if self.s.smoke else max(self.s.reps, INSTANCE_REPS)
             with ThreadPoolExecutor(max_workers=5, thread_name_prefix="bench") as pool:
-                full = measure_concurrency(clients, pool, pids, self.s.reps, full=True)
-                idle = measure_concurrency(clients, pool, pids, self.s.reps, full=False)
+                full = measure_concurrency(clients, pool, pids, reps, full=True)
+                idle = measure_concurrency(clients, pool, pids, reps, full=False)
             for client in clients:
                 log_out(client.api)
                 client.close()
@@ -927,7 +1069,8 @@ class Benchmark:
         log(f"policy engine: evaluating {PLAN_TORRENTS:,} torrents")
         plan = evaluate(policy_input)  # warm-up (imports, caches)
         times: list[float] = []
-        for _ in range(max(self.s.reps, 3)):
+        for _ in range(max(self.s.reps, PLAN_REPS)):
+            gc.collect()  # each repetition starts from the same heap (the collector stays on)
             t0 = time.perf_counter()
             plan = evaluate(policy_input)
             times.append(time.perf_counter() - t0)
@@ -986,7 +1129,6 @@ class Benchmark:
                         SERVER_HOUR_LIMIT,
                         fmt_ratio(value),
                         "≤ 1/3",
-                        extra=name == "active",
                     )
                 )
             value = result["memory"]["ours"]["median"]
@@ -1001,17 +1143,19 @@ class Benchmark:
                 )
             )
         if self.instances_result is not None:
-            value = self.instances_result["full"]["ratio"]["median"]
-            self.targets.append(
-                Target(
-                    "5 instances full refresh vs slowest alone",
-                    f"5 x {self.instances_result['torrents_each']:,}",
-                    value,
-                    INSTANCES_LIMIT,
-                    f"{value:.2f}x",
-                    "≤ 1.3x",
+            # Both kinds of refresh: the full one (start-up, resyncs) and the routine one.
+            for kind in ("full", "idle"):
+                value = self.instances_result[kind]["ratio"]["median"]
+                self.targets.append(
+                    Target(
+                        f"5 instances {kind} refresh vs slowest alone",
+                        f"5 x {self.instances_result['torrents_each']:,}",
+                        value,
+                        INSTANCES_LIMIT,
+                        f"{value:.2f}x",
+                        "≤ 1.3x",
+                    )
                 )
-            )
         plan = self.plan_result or {}
         value = plan["seconds"]["median"] if plan.get("present") else None
         self.targets.append(
@@ -1046,6 +1190,11 @@ class Benchmark:
     def render(self) -> str:
         """The human-readable table."""
         columns = "{:<22} {:<14} {:>12} {:>12}  {:<34} {}"
+        self.out(
+            "torrents: magnets with a library's history (dates, transfer totals)"
+            if self.s.history
+            else "torrents: magnets as added (--no-history: equal dates, zero totals)"
+        )
         for result in self.results:
             metrics = result["metrics"]
             self.out(
@@ -1435,7 +1584,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="1000,10000",
         help="comma-separated torrent counts per server (default 1000,10000)",
     )
-    parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument(
         "--smoke",
         action="store_true",
@@ -1462,6 +1611,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         " they are stopped on Ctrl-C",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="leave the magnets as added (every date equal, every total zero): a list that"
+        " compresses far better than a real library's, which shrinks the baseline's full poll",
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = sorted({int(x) for x in str(args.torrents).split(",") if x.strip()})
@@ -1490,6 +1645,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             memory_reps=1,
             smoke=True,
             seed=args.seed,
+            history=not args.no_history,
         )
     return Settings(
         sizes=args.sizes,
@@ -1501,6 +1657,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         memory_reps=min(args.reps, 2),
         smoke=False,
         seed=args.seed,
+        history=not args.no_history,
     )
 
 
@@ -1558,6 +1715,7 @@ def run(bench: Benchmark) -> list[Target]:
     started = time.perf_counter()
     log(
         f"sizes {settings.sizes}, {settings.reps} rep(s), qBittorrent {settings.majors},"
+        f" {'library history' if settings.history else 'fresh magnets (--no-history)'},"
         f" workdir {bench.workdir}"
     )
     bench.run_policy()
@@ -1570,6 +1728,7 @@ def run(bench: Benchmark) -> list[Target]:
     failed = [t for t in bench.targets if t.passed is False and not t.extra]
     summary: Json = {
         "mode": "smoke" if settings.smoke else "full",
+        "library_history": settings.history,
         "sizes": settings.sizes,
         "reps": settings.reps,
         "cores": os.cpu_count(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import threading
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.qbitrr import handling
 from custom_components.qbitrr.const import DOMAIN
 from custom_components.qbitrr.handling import EVENT_TORRENT_ACTION, HANDLER_KEY, TorrentHandler
+from custom_components.qbitrr.policy.model import Plan, PolicyInput
 from custom_components.qbitrr.policy.options import (
     OPT_AUTO_HANDLE,
     OPT_AUTO_INTERVAL,
@@ -199,6 +202,35 @@ async def test_dry_run_returns_the_plan_and_changes_nothing(
     ]
     assert {a["action"] for a in real["actions"]} == {"arr_remove", "delete_with_files"}
     await async_wait_for(hass, lambda: unknown not in _torrents(qbt4), "deleted on A")
+
+
+async def test_the_plan_is_made_off_the_event_loop(
+    hass: HomeAssistant,
+    both_qbt: Pair,
+    radarr_b: ArrEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Converting and evaluating tens of thousands of torrents takes tens of milliseconds:
+    that work runs in the executor, never on the event loop's thread."""
+    _, qbt5 = both_qbt
+    _add(qbt5, random_info_hash())
+    add_qbt_entry(hass, qbt5)
+    add_arr_entry(hass, radarr_b, options=AT_ONCE)
+    await setup_integration(hass)
+    evaluated_on: list[int] = []
+    evaluate = handling.evaluate
+
+    def spy(data: PolicyInput) -> Plan:
+        evaluated_on.append(threading.get_ident())
+        return evaluate(data)
+
+    monkeypatch.setattr(handling, "evaluate", spy)
+
+    response = await _handle(hass, dry_run=True)
+
+    assert response["actions"]
+    assert evaluated_on
+    assert threading.get_ident() not in evaluated_on
 
 
 async def test_strikes_survive_a_restart(

@@ -131,7 +131,7 @@ def test_poll_interval_adapts() -> None:
     )
     assert next_interval(changed, 0.05) == QBIT_UPDATE_INTERVAL
     # A slow server is polled less, whatever its torrents do; never beyond the cap.
-    assert next_interval(downloading, 3.0) == timedelta(seconds=60)
+    assert next_interval(downloading, 4.0) == timedelta(seconds=120)
     assert next_interval(downloading, 100.0) == QBIT_MAX_UPDATE_INTERVAL
 
 

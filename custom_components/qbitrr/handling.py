@@ -242,6 +242,22 @@ class TorrentHandler:
     ) -> _Run:
         categories = {arr.category for arr in arrs}
         messages = await self._async_tracker_messages(instances, categories)
+        # Tens of thousands of torrents take tens of milliseconds to convert and evaluate: off
+        # the event loop. Coordinator data is replaced, never mutated, and the history is only
+        # changed under the lock this runs under, so the worker reads a consistent picture.
+        return await self.hass.async_add_executor_job(
+            self._plan, arrs, loaded_arr_coordinators(self.hass), instances, messages
+        )
+
+    def _plan(
+        self,
+        arrs: list[ArrCoordinator],
+        all_arrs: list[ArrCoordinator],
+        instances: list[QbitCoordinator],
+        messages: Mapping[TorrentKey, str | None],
+    ) -> _Run:
+        """Build every Arr's policy input and evaluate it (in the executor)."""
+        categories = {arr.category for arr in arrs}
         torrents = tuple(
             _torrent_info(
                 instance.config_entry.entry_id,
@@ -254,7 +270,7 @@ class TorrentHandler:
             if torrent_category(torrent) in categories
         )
         queues: defaultdict[str, list[QueueEntry]] = defaultdict(list)
-        for arr in loaded_arr_coordinators(self.hass):
+        for arr in all_arrs:
             for item in arr.data.queue:
                 if item.torrent_hash:
                     queues[item.torrent_hash].append(

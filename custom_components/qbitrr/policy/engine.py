@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .model import (
     REMOVALS,
@@ -26,16 +27,15 @@ from .model import (
     TorrentKey,
     UnknownTorrentAction,
 )
-from .rules import RECHECK_FIRST, Clock, first_match, is_slow
-from .states import STATE_GROUPS, StateGroup, state_group
+from .rules import RECHECK_FIRST, Clock, is_slow, rules_for
+from .states import StateGroup, states_of
 
 # After a recheck, remember it this long, so a torrent that errors again is not rechecked in
 # a loop but goes on to strikes.
 RECHECK_MEMORY = 24 * 3600
 
-_SEEDING_STATES = frozenset(
-    state for state, group in STATE_GROUPS.items() if group is StateGroup.SEEDING
-)
+_SEEDING_STATES = states_of(StateGroup.SEEDING)
+_PAUSED_STATES = states_of(StateGroup.PAUSED)
 
 _UNKNOWN_KINDS = {
     UnknownTorrentAction.TAG: ActionKind.TAG,
@@ -63,7 +63,7 @@ def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
         return Guard.TOO_YOUNG
     if torrent.progress > settings.max_progress:
         return Guard.NEARLY_DONE
-    if state_group(torrent.state) is StateGroup.PAUSED:
+    if torrent.state in _PAUSED_STATES:
         return Guard.PAUSED
     return None
 
@@ -111,9 +111,8 @@ class _Evaluation:
         self.actions: list[Action] = []
         self.skipped: list[Skipped] = []
         self.due: list[_Bad] = []
-        # How many reachable instances hold each managed hash (plain dict: Counter's
-        # missing-key path is Python code, and this runs for every torrent).
-        self.copies: dict[str, int] = {}
+        # No rule looked at the slowness of most torrents: they share one clock.
+        self.clock = Clock(now=self.now, slow_since=None)
 
     def skip(self, torrent: TorrentInfo, arr: str, rule: Rule, guard: Guard) -> None:
         self.skipped.append(
@@ -122,24 +121,37 @@ class _Evaluation:
             )
         )
 
+    def copies(self) -> Counter[str]:
+        """How many reachable instances hold each managed hash that is due for removal."""
+        due = {bad.torrent.hash for bad in self.due}
+        managed = self.by_category
+        return Counter(
+            torrent.hash
+            for torrent in self.data.torrents
+            if torrent.hash in due and torrent.category in managed
+        )
+
     def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:
         """Evaluate one managed, incomplete torrent."""
         now = self.now
         key = (torrent.instance, torrent.hash)
         past = self.data.history.get(key)
         slow_since = None
+        clock = self.clock
         if is_slow(torrent, settings):
             slow_since = past.slow_since if past and past.slow_since is not None else now
-        match = first_match(torrent, settings, Clock(now=now, slow_since=slow_since))
-
-        if match is None:
+            clock = Clock(now, slow_since)
+        for rule, check in rules_for(torrent.state):  # noqa: B007 - the match, read below
+            reason = check(torrent, settings, clock)
+            if reason is not None:
+                break
+        else:  # no rule matched
             if past and past.rechecked_at is not None and now - past.rechecked_at < RECHECK_MEMORY:
                 self.history[key] = past._replace(strikes=0, rule=None, slow_since=slow_since)
             elif slow_since is not None:
                 self.history[key] = HistoryEntry(first_seen_bad=now, slow_since=slow_since)
             return
 
-        rule, reason = match
         guard = _guard(torrent, settings, now)
         if guard is not None:
             self.skip(torrent, arr, rule, guard)
@@ -169,8 +181,9 @@ class _Evaluation:
         if strikes < settings.strikes:
             text = f"{reason}; strike {strikes} of {settings.strikes}"
             self.actions.append(_action(torrent, arr, rule, ActionKind.STRIKE, text))
-            self.history[key] = HistoryEntry(
-                first_seen, strikes, rule, rechecked_at, slow_since, ActionKind.STRIKE, now
+            self.history[key] = _new_tuple(
+                HistoryEntry,
+                (first_seen, strikes, rule, rechecked_at, slow_since, ActionKind.STRIKE, now),
             )
             return
         entry = HistoryEntry(first_seen, strikes, rule, rechecked_at, slow_since)
@@ -178,14 +191,15 @@ class _Evaluation:
 
     def removals(self) -> None:
         """Route the torrents at their strike limit, oldest problem first, within the limits."""
+        if not self.due:
+            return
         removed: Counter[str] = Counter()
+        copies = self.copies()
         for bad in sorted(
             self.due, key=lambda b: (b.entry.first_seen_bad, b.torrent.instance, b.torrent.hash)
         ):
             torrent, key = bad.torrent, (bad.torrent.instance, bad.torrent.hash)
-            routed = _route(
-                torrent, self.data.queues.get(torrent.hash, ()), bad.settings, self.copies
-            )
+            routed = _route(torrent, self.data.queues.get(torrent.hash, ()), bad.settings, copies)
             if isinstance(routed, Guard):
                 self.skip(torrent, bad.arr, bad.rule, routed)
                 self.history[key] = bad.entry
@@ -230,33 +244,40 @@ def evaluate(data: PolicyInput) -> Plan:
     on the order the torrents came in.
     """
     run = _Evaluation(data)
-    watches_downloads = {
-        category: settings.slow_speed > 0 or settings.max_eta > 0
-        for category, (_, settings) in run.by_category.items()
+    # category -> (Arr, settings, whether a downloading torrent can match a rule at all)
+    managed_categories = {
+        category: (arr, settings, settings.slow_speed > 0 or settings.max_eta > 0)
+        for category, (arr, settings) in run.by_category.items()
     }
     history = data.history
-    copies = run.copies
-    by_category = run.by_category
+    evaluate_one = run.torrent
+    # Cheapest tests first: most of a library seeds.
     for torrent in data.torrents:
-        managed = by_category.get(torrent.category)
+        state = torrent.state
+        if state in _SEEDING_STATES or torrent.progress >= 1:
+            continue  # complete torrents are never touched
+        managed = managed_categories.get(torrent.category)
         if managed is None:
             continue
-        copies[torrent.hash] = copies.get(torrent.hash, 0) + 1
-        state = torrent.state
-        if torrent.progress >= 1 or state in _SEEDING_STATES:
-            continue  # complete torrents are never touched
+        arr, settings, watches_downloads = managed
         if (
-            state not in _RULE_STATES
-            and torrent.tracker_message is None
-            and not watches_downloads[torrent.category]
-            and (torrent.instance, torrent.hash) not in history
+            watches_downloads
+            or state in _RULE_STATES
+            or torrent.tracker_message is not None
+            or (torrent.instance, torrent.hash) in history
         ):
-            continue  # no rule can match and there is nothing to remember
-        run.torrent(torrent, *managed)
+            evaluate_one(torrent, arr, settings)
+        # else: no rule can match and there is nothing to remember
     run.removals()
-    run.actions.sort(key=lambda a: (a.instance, a.hash))
-    run.skipped.sort(key=lambda s: (s.instance, s.hash))
+    by_key = attrgetter("instance", "hash")
+    run.actions.sort(key=by_key)
+    run.skipped.sort(key=by_key)
     return Plan(actions=tuple(run.actions), skipped=tuple(run.skipped), history=run.history)
+
+
+# Named tuples are built through tuple.__new__: their generated __new__ is a Python function
+# call, and a plan for 50,000 torrents builds thousands of them.
+_new_tuple = tuple.__new__
 
 
 def _action(
@@ -269,15 +290,18 @@ def _action(
     queue_id: int | None = None,
     media_id: int | None = None,
 ) -> Action:
-    return Action(
-        instance=torrent.instance,
-        hash=torrent.hash,
-        name=torrent.name,
-        category=torrent.category,
-        arr=arr,
-        rule=rule,
-        kind=kind,
-        reason=reason,
-        queue_id=queue_id,
-        media_id=media_id,
+    return _new_tuple(
+        Action,
+        (
+            torrent.instance,
+            torrent.hash,
+            torrent.name,
+            torrent.category,
+            arr,
+            rule,
+            kind,
+            reason,
+            queue_id,
+            media_id,
+        ),
     )

@@ -7,7 +7,9 @@ import re
 from typing import NamedTuple
 
 from .model import Rule, Settings, TorrentInfo
-from .states import StateGroup, state_group
+from .states import StateGroup, states_of
+
+_DOWNLOADING_STATES = states_of(StateGroup.DOWNLOADING)
 
 # qBittorrent's ETA for "never".
 ETA_INFINITY = 8_640_000
@@ -60,7 +62,7 @@ def is_slow(torrent: TorrentInfo, settings: Settings) -> bool:
     """Whether it downloads below the minimum speed right now (never when the rule is off)."""
     return (
         settings.slow_speed > 0
-        and state_group(torrent.state) is StateGroup.DOWNLOADING
+        and torrent.state in _DOWNLOADING_STATES
         and torrent.dlspeed < settings.slow_speed
     )
 
@@ -80,7 +82,7 @@ def slow(torrent: TorrentInfo, settings: Settings, clock: Clock) -> str | None:
 
 def eta(torrent: TorrentInfo, settings: Settings, clock: Clock) -> str | None:
     """Match an estimated time left above the maximum (off when the maximum is 0)."""
-    if settings.max_eta <= 0 or state_group(torrent.state) is not StateGroup.DOWNLOADING:
+    if settings.max_eta <= 0 or torrent.state not in _DOWNLOADING_STATES:
         return None
     if torrent.eta <= settings.max_eta:
         return None
@@ -136,7 +138,7 @@ def _rules_for(state: str) -> tuple[tuple[Rule, Check], ...]:
         wanted.add(Rule.METADATA)
     if state == "stalledDL":
         wanted.add(Rule.STALLED)
-    if state_group(state) is StateGroup.DOWNLOADING:
+    if state in _DOWNLOADING_STATES:
         wanted |= {Rule.SLOW, Rule.ETA}
     return tuple((rule, check) for rule, check in RULES if rule in wanted)
 
@@ -144,14 +146,12 @@ def _rules_for(state: str) -> tuple[tuple[Rule, Check], ...]:
 _RULES_BY_STATE: dict[str, tuple[tuple[Rule, Check], ...]] = {}
 
 
-def first_match(torrent: TorrentInfo, settings: Settings, clock: Clock) -> tuple[Rule, str] | None:
-    """Return the first rule that matches, with its reason."""
-    state = torrent.state
+def rules_for(state: str) -> tuple[tuple[Rule, Check], ...]:
+    """Return the rules that can match a torrent in this state, in order of precedence.
+
+    The first that matches names the problem.
+    """
     rules = _RULES_BY_STATE.get(state)
     if rules is None:
         rules = _RULES_BY_STATE.setdefault(state, _rules_for(state))
-    for rule, check in rules:
-        reason = check(torrent, settings, clock)
-        if reason is not None:
-            return rule, reason
-    return None
+    return rules

@@ -49,3 +49,8 @@ def state_group(state: object) -> StateGroup:
     if isinstance(state, str):
         return STATE_GROUPS.get(state, StateGroup.UNKNOWN)
     return StateGroup.UNKNOWN
+
+
+def states_of(group: StateGroup) -> frozenset[str]:
+    """Return the raw states of one group (a set lookup is cheaper than ``state_group``)."""
+    return frozenset(state for state, member in STATE_GROUPS.items() if member is group)
