@@ -16,6 +16,8 @@ import re
 import sys
 from typing import Any, NamedTuple
 
+import orjson
+
 from ..policy.states import StateGroup, state_group
 
 
@@ -101,6 +103,21 @@ def _skip_whitespace(text: str, position: int) -> int:
     return position
 
 
+def _decode_value(text: str, start: int) -> tuple[Any, int]:
+    """Decode the JSON value at `start` (no whitespace before it); return it and its end.
+
+    A torrent is a flat object, so the first "}" closes it: orjson (Home Assistant's JSON
+    library, several times faster than json's scanner) decodes that slice. A slice that is not
+    one whole value (a "}" inside a string, a nested value, no object at all) is invalid JSON,
+    and json's scanner, which finds the end itself, decodes it instead.
+    """
+    end = text.find("}", start) + 1
+    try:
+        return orjson.loads(text[start:end]), end
+    except orjson.JSONDecodeError:
+        return _DECODER.raw_decode(text, start)
+
+
 def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str, Any]:
     torrents: dict[str, dict[str, Any]] = {}
     while True:
@@ -111,8 +128,7 @@ def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str,
         position = _skip_whitespace(text, position)
         if text[position] != ":":
             raise ValueError("expected a colon")
-        # raw_decode does not skip leading whitespace itself.
-        value, position = _DECODER.raw_decode(text, _skip_whitespace(text, position + 1))
+        value, position = _decode_value(text, _skip_whitespace(text, position + 1))
         if isinstance(value, dict):
             torrents[key] = {k: v for k, v in value.items() if k in TORRENT_FIELDS}
         position = _skip_whitespace(text, position)

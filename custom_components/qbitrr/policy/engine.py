@@ -166,14 +166,9 @@ class _Evaluation:
             self.actions.append(
                 _action(torrent, arr, rule, ActionKind.RECHECK, f"{reason}; rechecking first")
             )
-            self.history[key] = HistoryEntry(
-                first_seen_bad=first_seen,
-                strikes=1,
-                rule=rule,
-                rechecked_at=now,
-                slow_since=slow_since,
-                last_action=ActionKind.RECHECK,
-                last_action_at=now,
+            self.history[key] = _new_tuple(
+                HistoryEntry,
+                (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now),
             )
             return
 
