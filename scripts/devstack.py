@@ -43,6 +43,7 @@ from tests.support.qbittorrent_server import (
     add_magnets,
     free_port,
     port_is_free,
+    terminate,
 )
 
 if TYPE_CHECKING:
@@ -668,12 +669,7 @@ logger:
             self._stopping = True
         if self.hass is not None and self.hass.poll() is None:
             log("stopping Home Assistant")
-            self.hass.terminate()
-            try:
-                self.hass.wait(60)
-            except subprocess.TimeoutExpired:
-                self.hass.kill()
-                self.hass.wait(10)
+            terminate(self.hass, 60)
         self.hass = None
         if self._hass_log is not None:
             self._hass_log.close()

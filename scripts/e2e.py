@@ -64,7 +64,12 @@ from scripts.devstack import (
     missing_requirements,
     start_processes,
 )
-from tests.support.qbittorrent_server import PAUSED_STATES, QbittorrentServer, port_is_free
+from tests.support.qbittorrent_server import (
+    PAUSED_STATES,
+    QbittorrentServer,
+    port_is_free,
+    terminate,
+)
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_DIR: Final = ROOT / ".cache" / "e2e-run"
@@ -536,13 +541,7 @@ class Browser:
 
 def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
     """Stop a child started in its own session, and what is left of its process group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+    terminate(process, timeout)
     # Chromium's helpers (zygote, renderers) share the group whose id is its pid.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)

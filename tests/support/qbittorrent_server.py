@@ -48,6 +48,7 @@ __all__ = [
     "add_magnets",
     "free_port",
     "random_info_hash",
+    "terminate",
     "wait_for",
 ]
 
@@ -106,6 +107,17 @@ def wait_for(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{message} not met within {timeout:.1f}s") from last_error
         time.sleep(interval)
+
+
+def terminate(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Stop a child: SIGTERM, then SIGKILL after ``timeout``; wait for it either way."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
 
 
 def random_info_hash() -> str:
@@ -270,15 +282,8 @@ class QbittorrentServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after ``timeout``) and wait for it."""
-        process = self._process
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout)
+        if self._process is not None:
+            terminate(self._process, timeout)
             self._process = None
         if self._log_file is not None:
             self._log_file.close()
