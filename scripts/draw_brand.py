@@ -87,7 +87,7 @@ def _icon(size: int) -> Image.Image:
     return icon.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for candidate in FONT_CANDIDATES:
         if Path(candidate).exists():
             return ImageFont.truetype(candidate, size)
@@ -100,14 +100,15 @@ def _logo(height: int) -> Image.Image:
     icon = _icon(height).resize((big, big), Image.Resampling.LANCZOS)
     font = _font(round(big * 0.62))
     text = "qbitrr"
-    left, _, right, bottom = font.getbbox(text)
+    # Whole pixels (Pillow types the box as floats).
+    left, _, right, bottom = (int(edge) for edge in font.getbbox(text))
     gap = round(big * 0.14)
     width = big + gap + (right - left) + round(big * 0.04)
 
     # The word in the icon's gradient (spread over the word itself): it reads on light and on
     # dark backgrounds alike. The letters' x-height band is centred on the icon's middle.
     text_width = right - left
-    x_top = font.getbbox("x")[1]
+    x_top = int(font.getbbox("x")[1])
     y = (big - (bottom - x_top)) // 2 - x_top
     text_mask = Image.new("L", (text_width, big), 0)
     ImageDraw.Draw(text_mask).text((-left, y), text, font=font, fill=255)

@@ -26,7 +26,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 import qbittorrentapi
 
-from custom_components.qbitrr.api.url import normalize_url
 from custom_components.qbitrr.const import (
     CONF_APP,
     CONF_CATEGORY,
@@ -35,6 +34,10 @@ from custom_components.qbitrr.const import (
     KIND_ARR,
     KIND_QBITTORRENT,
 )
+from custom_components.qbitrr.model.url import normalize_url
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer
+from devtools.web_servers import serve
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -44,10 +47,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer
-from .support.web_servers import serve
 
 QBT_MAJORS = (4, 5)
 _SERVER_VERSIONS: dict[int, str] = {}

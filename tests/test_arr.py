@@ -10,6 +10,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.qbitrr.const import CONF_APP, CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_ARR
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import free_port
+from devtools.web_servers import Reply, serve
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
@@ -24,9 +27,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 
 from .conftest import add_arr_entry, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import free_port
-from .support.web_servers import Reply, serve
 
 
 async def _start_arr_flow(hass: HomeAssistant) -> str:
@@ -132,7 +132,7 @@ async def test_arr_flow_errors(hass: HomeAssistant, prowlarr: int) -> None:
     with serve(Reply(500, b"oops")) as broken:
         assert (await submit(f"http://127.0.0.1:{broken}"))["errors"] == {"base": "cannot_connect"}
     with patch(
-        "custom_components.qbitrr.config_flow.ArrClient.detect", side_effect=RuntimeError("boom")
+        "custom_components.qbitrr.flow_checks.ArrClient.detect", side_effect=RuntimeError("boom")
     ):
         assert (await submit("http://127.0.0.1:1"))["errors"] == {"base": "unknown"}
 
@@ -261,7 +261,7 @@ async def test_arr_queue_over_many_pages(hass: HomeAssistant, radarr: ArrEmulato
     await setup_integration(hass)
     snapshot = entry.runtime_data.data
     assert len(snapshot.queue) == 620
-    assert snapshot.queue_by_hash[f"{619:040x}"].title == "Movie 619"
+    assert {item.torrent_hash for item in snapshot.queue} == {f"{i:040x}" for i in range(620)}
     pages = [r for r in radarr.requests if r.path.endswith("/queue")]
     assert len(pages) == 3
 

@@ -8,19 +8,37 @@ import re
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
 
-from custom_components.qbitrr.const import CONF_KIND, DOMAIN, KIND_QBITTORRENT
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from custom_components.qbitrr.const import CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_QBITTORRENT
+from devtools.arr_emulator import ArrEmulator
+from devtools.background_server import BackgroundServer
+from devtools.qbittorrent_server import QbittorrentServer, free_port
+from devtools.web_servers import Reply, serve
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+)
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 
 from .conftest import entry_data
-from .support.qbittorrent_server import QbittorrentServer, free_port
-from .support.web_servers import Reply, serve
 
 
 def _user_input(server: QbittorrentServer, **overrides: Any) -> dict[str, Any]:
@@ -178,7 +196,7 @@ async def test_self_signed_certificate(hass: HomeAssistant, https_html_server: i
 async def test_unexpected_error_is_unknown(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
     flow_id = await _start_user_flow(hass)
     with patch(
-        "custom_components.qbitrr.config_flow.QbittorrentClient.validate",
+        "custom_components.qbitrr.flow_checks.QbittorrentClient.validate",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(flow_id, _user_input(qbt))
@@ -197,11 +215,14 @@ async def test_duplicate_aborts(
     assert result["reason"] == "already_configured"
 
 
-async def test_reauth_after_password_change(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+async def _entry_needing_reauth(
+    hass: HomeAssistant, server: QbittorrentServer
+) -> tuple[MockConfigEntry, str]:
+    """Add an entry whose stored password the server refuses; return it and its reauth flow."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        data=entry_data(qbt, **{CONF_PASSWORD: "old-password"}),
-        unique_id=entry_data(qbt)[CONF_URL],
+        data=entry_data(server, **{CONF_PASSWORD: "old-password"}),
+        unique_id=entry_data(server)[CONF_URL],
     )
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
@@ -210,8 +231,17 @@ async def test_reauth_after_password_change(hass: HomeAssistant, qbt: Qbittorren
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    flow_id = flows[0]["flow_id"]
+    return entry, str(flows[0]["flow_id"])
 
+
+def _suggested(result: Any, field: str) -> Any:
+    """The value a form suggests for `field` (None when it suggests nothing)."""
+    key = next(key for key in result["data_schema"].schema if key == field)
+    return (key.description or {}).get("suggested_value")
+
+
+async def test_reauth_after_password_change(hass: HomeAssistant, qbt: QbittorrentServer) -> None:
+    entry, flow_id = await _entry_needing_reauth(hass, qbt)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_USERNAME: qbt.username, CONF_PASSWORD: "still-wrong"}
     )
@@ -226,6 +256,52 @@ async def test_reauth_after_password_change(hass: HomeAssistant, qbt: Qbittorren
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_PASSWORD] == qbt.password
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_checks_a_cleared_username_as_empty(
+    hass: HomeAssistant, qbt: QbittorrentServer
+) -> None:
+    """Reauth checks exactly what it would store, so a cleared username is never stored."""
+    entry, flow_id = await _entry_needing_reauth(hass, qbt)
+    assert _suggested(await hass.config_entries.flow.async_configure(flow_id), CONF_USERNAME) == (
+        qbt.username
+    )
+
+    # The frontend leaves a cleared field out; an API client may send it empty. This server
+    # asks 127.0.0.1 to log in too, so it refuses a login without a username.
+    for cleared in ({}, {CONF_USERNAME: ""}):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {**cleared, CONF_PASSWORD: qbt.password}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "invalid_auth"}
+        assert _suggested(result, CONF_USERNAME) in {None, ""}  # cleared stays cleared
+        assert entry.data[CONF_USERNAME] == qbt.username
+        assert entry.data[CONF_PASSWORD] == "old-password"
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: qbt.username, CONF_PASSWORD: qbt.password}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data == entry_data(qbt)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_refuses_an_entry_whose_address_is_not_its_server(
+    hass: HomeAssistant, qbt: QbittorrentServer
+) -> None:
+    """Credentials are stored only for the server the entry stands for (its unique id)."""
+    entry, flow_id = await _entry_needing_reauth(hass, qbt)
+    # The entry's address no longer names the server it was added for.
+    hass.config_entries.async_update_entry(entry, unique_id=f"http://localhost:{qbt.port}")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: qbt.username, CONF_PASSWORD: qbt.password}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data[CONF_PASSWORD] == "old-password"
 
 
 async def test_reconfigure_keeps_entities(
@@ -279,12 +355,30 @@ async def test_reconfigure_onto_another_entry_aborts(
     assert init_qbt.data[CONF_URL] == f"http://127.0.0.1:{qbt.port}"
 
 
+async def test_reconfigure_to_its_own_address(
+    hass: HomeAssistant, qbt: QbittorrentServer, init_qbt: MockConfigEntry
+) -> None:
+    """The entry's own address, in any spelling, is no duplicate of itself."""
+    result = await init_qbt.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(qbt, **{CONF_URL: f"{qbt.url}/"})
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert init_qbt.unique_id == init_qbt.data[CONF_URL] == f"http://127.0.0.1:{qbt.port}"
+    assert init_qbt.title == f"qBittorrent 127.0.0.1:{qbt.port}"
+    assert init_qbt.state is ConfigEntryState.LOADED
+
+
 def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
-    """Every error key the flow can return has an English text (read from the code)."""
-    source = (
-        Path(__file__).parent.parent / "custom_components" / DOMAIN / "config_flow.py"
-    ).read_text(encoding="utf-8")
-    returned = set(re.findall(r'return "([a-z_]+)"', source))
+    """Every error key the flow can show has an English text (read from the code)."""
+    integration = Path(__file__).parent.parent / "custom_components" / DOMAIN
+    source = "\n".join(
+        (integration / name).read_text(encoding="utf-8")
+        for name in ("config_flow.py", "flow_checks.py")
+    )
+    returned = set(re.findall(r'error="([a-z_]+)"', source))
     returned |= set(re.findall(r'\{(?:"base"|CONF_[A-Z_]+): "([a-z_]+)"\}', source))
     returned |= set(re.findall(r'errors\[CONF_[A-Z_]+\] = "([a-z_]+)"', source))
     assert returned == {
@@ -301,6 +395,9 @@ def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
         "unknown",
     }
     assert returned <= set(strings["config"]["error"])
+    # Abort reasons: the flow's own, and the default one of `_abort_if_unique_id_mismatch`.
+    aborts = set(re.findall(r'reason="([a-z_]+)"', source)) | {"unique_id_mismatch"}
+    assert aborts <= set(strings["config"]["abort"])
 
 
 @pytest.mark.parametrize(
@@ -327,3 +424,133 @@ async def test_odd_urls_answer_a_translated_error(
     assert result["errors"] == {"base": error}
     assert error in strings["config"]["error"]
     assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+_HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
+
+
+class _PathProxy(BackgroundServer):
+    """A reverse proxy serving each upstream under its own path, as nginx's `location /a/`.
+
+    The upstream sees its own paths (the prefix is cut); cookies and headers pass both ways.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(port=0, thread_name="path-proxy", shutdown_timeout=1.0)
+        self.routes: dict[str, str] = {}  # path prefix -> upstream root URL
+        self._session: aiohttp.ClientSession | None = None
+
+    def _make_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        return app
+
+    async def _before_serving(self) -> None:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(force_close=True, resolver=aiohttp.ThreadedResolver()),
+            cookie_jar=aiohttp.DummyCookieJar(),  # cookies belong to the client
+            auto_decompress=False,
+        )
+
+    async def _after_serving(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        path = request.rel_url.raw_path
+        prefix = next((p for p in self.routes if path == p or path.startswith(f"{p}/")), None)
+        if prefix is None or self._session is None:
+            return web.Response(status=404)
+        query = request.rel_url.raw_query_string
+        target = URL(
+            self.routes[prefix] + path.removeprefix(prefix) + (f"?{query}" if query else ""),
+            encoded=True,
+        )
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in {"host", *_HOP_BY_HOP}
+        }
+        # qBittorrent sends a body after a HEAD reply; ask with GET, aiohttp answers HEAD bare.
+        method = "GET" if request.method == "HEAD" else request.method
+        async with self._session.request(
+            method, target, headers=headers, data=await request.read(), allow_redirects=False
+        ) as reply:
+            body = await reply.read()
+            relayed = CIMultiDict(
+                (k, v) for k, v in reply.headers.items() if k.lower() not in _HOP_BY_HOP
+            )
+            return web.Response(status=reply.status, body=body, headers=relayed)
+
+
+def _arr_input(emulator: ArrEmulator, url: str) -> dict[str, Any]:
+    return {CONF_URL: url, CONF_API_KEY: emulator.api_key, CONF_VERIFY_SSL: True}
+
+
+async def _start_reconfigure_flow(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Any:
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+
+
+@pytest.fixture
+def path_proxy() -> Iterator[_PathProxy]:
+    """A reverse proxy on 127.0.0.1 whose routes a test fills."""
+    with _PathProxy() as proxy:
+        yield proxy
+
+
+async def test_titles_tell_apart_servers_behind_one_proxy(
+    hass: HomeAssistant,
+    both_qbt: tuple[QbittorrentServer, QbittorrentServer],
+    radarr: ArrEmulator,
+    path_proxy: _PathProxy,
+) -> None:
+    """Two real qBittorrent servers and an Arr behind one host:port, told apart by their paths."""
+    qbt4, qbt5 = both_qbt
+    path_proxy.routes.update({"/qbt/a": qbt4.url, "/qbt/b": qbt5.url, "/radarr": radarr.url})
+    where = f"127.0.0.1:{path_proxy.port}"
+    entries: dict[str, ConfigEntry[Any]] = {}
+    for path, server in (("/qbt/a", qbt4), ("/qbt/b", qbt5)):
+        flow_id = await _start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, _user_input(server, **{CONF_URL: f"{path_proxy.url}{path}/"})
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["title"] == f"qBittorrent {where}{path}"
+        entries[path] = result["result"]
+        assert entries[path].unique_id == f"http://{where}{path}"
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "arr"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _arr_input(radarr, f"{path_proxy.url}/radarr")
+    )
+    assert result["step_id"] == "arr_category"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CATEGORY: "radarr"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Radarr {where}/radarr"
+    entries["/radarr"] = result["result"]
+    await hass.async_block_till_done()
+
+    # Moved to another path, each keeps telling where it is.
+    path_proxy.routes.update({"/qbt/c": qbt4.url, "/movies": radarr.url})
+    result = await _start_reconfigure_flow(hass, entries["/qbt/a"])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(qbt4, **{CONF_URL: f"{path_proxy.url}/qbt/c"})
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entries["/qbt/a"].title == f"qBittorrent {where}/qbt/c"
+    assert entries["/qbt/a"].unique_id == f"http://{where}/qbt/c"
+    result = await _start_reconfigure_flow(hass, entries["/radarr"])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**_arr_input(radarr, f"{path_proxy.url}/movies"), CONF_CATEGORY: "radarr"},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entries["/radarr"].title == f"Radarr {where}/movies"
+    await hass.async_block_till_done()
+    for entry in entries.values():  # before the proxy they poll through stops
+        await hass.config_entries.async_unload(entry.entry_id)

@@ -10,13 +10,12 @@ import qbittorrentapi
 
 from custom_components.qbitrr.const import DOMAIN
 from custom_components.qbitrr.coordinator import QbitCoordinator
-from custom_components.qbitrr.policy.states import StateGroup, state_group
+from custom_components.qbitrr.model.states import StateGroup, state_group
+from devtools.qbittorrent_server import PAUSED_STATES, QbittorrentServer, add_magnets, wait_for
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-
-from .support.qbittorrent_server import PAUSED_STATES, QbittorrentServer, add_magnets, wait_for
 
 
 def _entity_id(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
@@ -113,7 +112,7 @@ async def test_polls_after_the_first_are_incremental(
     assert set(coordinator.data.torrents) == set(server)
     for torrent_hash, torrent in coordinator.data.torrents.items():
         for field in ("name", "category", "tags", "state", "size"):
-            assert torrent.get(field) == server[torrent_hash][field], field
+            assert getattr(torrent, field) == server[torrent_hash][field], field
     assert "checked" in coordinator.data.maindata.tags
     assert "radarr" in coordinator.data.maindata.categories
 
@@ -159,7 +158,7 @@ async def test_expired_session_logs_in_again_silently(
 ) -> None:
     coordinator = init_qbt.runtime_data
     # End the session on the server's side, as a restart or an idle timeout would.
-    await hass.async_add_executor_job(coordinator.client.api.auth_log_out)
+    await hass.async_add_executor_job(coordinator.client._api.auth_log_out)
     await _refresh(hass, coordinator)
     assert coordinator.last_update_success
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -173,7 +172,7 @@ async def test_changed_password_starts_reauth(
     admin.app_set_preferences({"web_ui_password": "a-new-password"})
     try:
         # Drop our session so the next request must log in with the old password.
-        await hass.async_add_executor_job(coordinator.client.api.auth_log_out)
+        await hass.async_add_executor_job(coordinator.client._api.auth_log_out)
         await _refresh(hass, coordinator)
         assert not coordinator.last_update_success
         await hass.async_block_till_done()

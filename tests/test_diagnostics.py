@@ -11,11 +11,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import qbittorrentapi
 
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 from homeassistant.core import HomeAssistant
 
 from .conftest import add_arr_entry, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 
 
 async def test_diagnostics(

@@ -17,14 +17,14 @@ import qbittorrentapi
 
 from custom_components.qbitrr.api import arr as arr_api, qbittorrent as qbit_api
 from custom_components.qbitrr.const import DOMAIN
+from devtools.arr_emulator import ArrEmulator
+from devtools.fault_proxy import Fault, FaultProxy
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 
 from .conftest import FAULT_MATRIX, add_arr_entry, add_qbt_entry, entry_data, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.fault_proxy import Fault, FaultProxy
-from .support.qbittorrent_server import QbittorrentServer, add_magnets
 
 MAINDATA = r"/api/v2/sync/maindata$"
 

@@ -13,9 +13,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.qbitrr import handling
 from custom_components.qbitrr.const import DOMAIN
-from custom_components.qbitrr.handling import EVENT_TORRENT_ACTION, HANDLER_KEY, TorrentHandler
+from custom_components.qbitrr.handling import runner
+from custom_components.qbitrr.handling.report import EVENT_TORRENT_ACTION
+from custom_components.qbitrr.hub import HUB_KEY, QbitrrHub
 from custom_components.qbitrr.policy.model import Plan, PolicyInput
 from custom_components.qbitrr.policy.options import (
     OPT_AUTO_HANDLE,
@@ -25,15 +26,15 @@ from custom_components.qbitrr.policy.options import (
     OPT_STRIKES,
     OPT_UNKNOWN_ACTION,
 )
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer, random_info_hash, wait_for
+from devtools.web_servers import Reply, serve
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import homeassistant.util.dt as dt_util
 
 from .conftest import ARR_KEYS, add_arr_entry, add_qbt_entry, async_wait_for, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer, random_info_hash, wait_for
-from .support.web_servers import Reply, serve
 
 type Pair = tuple[QbittorrentServer, QbittorrentServer]
 
@@ -218,13 +219,13 @@ async def test_the_plan_is_made_off_the_event_loop(
     add_arr_entry(hass, radarr_b, options=AT_ONCE)
     await setup_integration(hass)
     evaluated_on: list[int] = []
-    evaluate = handling.evaluate
+    evaluate = runner.evaluate
 
     def spy(data: PolicyInput) -> Plan:
         evaluated_on.append(threading.get_ident())
         return evaluate(data)
 
-    monkeypatch.setattr(handling, "evaluate", spy)
+    monkeypatch.setattr(runner, "evaluate", spy)
 
     response = await _handle(hass, dry_run=True)
 
@@ -251,7 +252,7 @@ async def test_strikes_survive_a_restart(
     await hass.config_entries.async_reload(e4.entry_id)
     await hass.config_entries.async_reload(arr.entry_id)
     await hass.async_block_till_done()
-    hass.data[HANDLER_KEY] = TorrentHandler(hass)
+    hass.data[HUB_KEY] = QbitrrHub(hass)
     assert "qbitrr.torrent_history" in hass_storage
 
     second = await _handle(hass)
@@ -298,7 +299,7 @@ async def test_instance_down_mid_run(
     assert results == {e4.entry_id: ("delete", "done"), e5.entry_id: ("delete", "failed")}
     assert response["summary"]["failed"] == 1
     assert on_a not in _torrents(qbt4)
-    handler = hass.data[HANDLER_KEY]
+    handler = hass.data[HUB_KEY].handler
     assert handler.history("radarrentry")[(e5.entry_id, on_b)].strikes == 1
 
     qbt5.restart()
@@ -474,7 +475,7 @@ async def test_arr_failures_keep_strikes_and_retry_the_search(
     radarr_b.inject_fault(r"/queue/\d+$", "500", method="DELETE")
     response = await _handle(hass)
     assert [(a["action"], a["result"]) for a in response["actions"]] == [("arr_remove", "failed")]
-    assert hass.data[HANDLER_KEY].history(arr.entry_id)[(e5.entry_id, first)].strikes == 1
+    assert hass.data[HUB_KEY].handler.history(arr.entry_id)[(e5.entry_id, first)].strikes == 1
     assert first in _torrents(qbt5)
     radarr_b.clear_faults()
 
@@ -482,7 +483,7 @@ async def test_arr_failures_keep_strikes_and_retry_the_search(
     radarr_b.inject_fault(r"/command$", "500", method="POST", times=1)
     response = await _handle(hass)
     assert response["actions"][0]["result"] == "done"
-    assert "search failed" in response["actions"][0]["error"]
+    assert response["actions"][0]["error"] == "search_pending"
     assert radarr_b.commands == []
     await async_wait_for(hass, lambda: first not in _torrents(qbt5), "removed")
 
@@ -508,7 +509,7 @@ async def test_invalid_category_is_reported_not_created(
         return_response=True,
     )
     assert response is not None
-    assert response["instances"][e4.entry_id]["failed"] == {"bad\\name": "invalid category name"}
+    assert response["instances"][e4.entry_id]["failed"] == {"bad\\name": "invalid_category"}
     assert "bad\\name" not in qbt4.client().torrents_categories()
 
 

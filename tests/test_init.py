@@ -5,13 +5,13 @@ from __future__ import annotations
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.qbitrr.const import DOMAIN
+from devtools.qbittorrent_server import QbittorrentServer, free_port
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .conftest import entry_data
-from .support.qbittorrent_server import QbittorrentServer, free_port
 
 
 async def test_load_unload(

@@ -6,14 +6,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.qbitrr.const import DOMAIN
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets, random_info_hash, wait_for
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 
 from .conftest import add_arr_entry, add_qbt_entry, async_wait_for, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer, add_magnets, random_info_hash, wait_for
 
 type Pair = tuple[QbittorrentServer, QbittorrentServer]
 
@@ -73,9 +73,11 @@ async def test_categories_on_every_instance(
     for entry in entries:
         assert response["instances"][entry.entry_id] == {
             "title": entry.title,
+            "error": None,
             "created": [],
             "present": ["radarr", "tv"],
             "failed": {},
+            "case_conflicts": {},
         }
 
 
@@ -115,7 +117,7 @@ async def test_unreachable_instance_gets_categories_when_back(
     )
     assert response is not None
     assert response["instances"][e4.entry_id]["present"] == ["radarr"]
-    assert response["instances"][e5.entry_id]["failed"] == {"radarr": "instance unreachable"}
+    assert response["instances"][e5.entry_id]["failed"] == {"radarr": "unreachable"}
 
     qbt5.restart()
     await _refresh_all(hass, e5)
@@ -223,7 +225,9 @@ async def test_distribution_and_torrents_match_the_servers(
     )
     assert distribution is not None
     assert distribution["distribution"] == {"radarr": {e4.entry_id: 3}}
-    assert distribution["unreachable_instances"] == {e5.entry_id: e5.title}
+    assert distribution["unreachable_instances"] == {
+        e5.entry_id: {"title": e5.title, "error": "unreachable"}
+    }
     state = hass.states.get(torrents_id)
     assert state is not None
     assert state.state == "3"

@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.qbitrr.api.maindata import build_snapshot, merge_maindata
+from custom_components.qbitrr.api.maindata import merge_maindata
 from custom_components.qbitrr.const import (
     EVENT_TORRENT_COMPLETED,
     EVENT_TORRENT_FAILED,
@@ -15,7 +15,6 @@ from custom_components.qbitrr.const import (
     QBIT_MAX_UPDATE_INTERVAL,
     QBIT_UPDATE_INTERVAL,
 )
-from custom_components.qbitrr.coordinator import next_interval
 from custom_components.qbitrr.policy.model import UnknownTorrentAction
 from custom_components.qbitrr.policy.options import (
     DEFAULT_OPTIONS,
@@ -25,12 +24,13 @@ from custom_components.qbitrr.policy.options import (
     OPT_UNKNOWN_ACTION,
     settings_from_options,
 )
+from custom_components.qbitrr.snapshot import build_snapshot, next_interval
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
 from .conftest import add_arr_entry, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer, add_magnets
 
 
 async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:

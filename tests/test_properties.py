@@ -17,12 +17,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import probatio
 
 from custom_components.qbitrr.api import maindata
-from custom_components.qbitrr.api.maindata import build_snapshot, merge_maindata
+from custom_components.qbitrr.api.maindata import merge_maindata
 from custom_components.qbitrr.const import DOMAIN
-from custom_components.qbitrr.handling import _torrent_info as torrent_info
+from custom_components.qbitrr.model.states import STATE_GROUPS, StateGroup, state_group
+from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.engine import evaluate
+from custom_components.qbitrr.policy.inputs import torrent_info
 from custom_components.qbitrr.policy.model import (
     REMOVALS,
+    TAG_STRIKE,
     ActionKind,
     HistoryEntry,
     PolicyInput,
@@ -32,16 +35,15 @@ from custom_components.qbitrr.policy.model import (
     TorrentInfo,
     UnknownTorrentAction,
 )
-from custom_components.qbitrr.policy.states import STATE_GROUPS, StateGroup, state_group
 from custom_components.qbitrr.policy.torrents import distribution
 from custom_components.qbitrr.sensor import SENSORS
-from custom_components.qbitrr.services import _iso as iso
+from custom_components.qbitrr.snapshot import build_snapshot
+from devtools.arr_emulator import ArrEmulator
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
 from .conftest import add_arr_entry, add_qbt_entry, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.qbittorrent_server import QbittorrentServer, add_magnets
 
 NOW = 1_800_000_000
 INSTANCES = ("inst-a", "inst-b", "inst-c")
@@ -100,7 +102,7 @@ queues_strategy = st.dictionaries(
             QueueEntry,
             arr=st.sampled_from(("radarr-entry", "sonarr-entry")),
             queue_id=st.integers(1, 100),
-            media_id=st.one_of(st.none(), st.integers(1, 100)),
+            media_ids=st.tuples(st.integers(1, 100)),
             instance=st.one_of(st.none(), st.sampled_from(INSTANCES)),
         ),
         min_size=1,
@@ -146,6 +148,12 @@ def test_the_plan_never_breaks_a_guard(
         guard = by_category.get(torrent.category)
         assert guard is not None, "only managed categories"
         assert PROTECT not in torrent.tags
+        if action.kind is ActionKind.CLEAR_STRIKE:
+            # Only qbitrr's own tag, only where nothing is struck any more.
+            assert TAG_STRIKE in torrent.tags
+            entry = plan.history.get((action.instance, action.hash))
+            assert entry is None or entry.strikes == 0
+            continue
         assert NOW - torrent.added_on >= guard.min_age
         assert torrent.progress <= guard.max_progress
         assert torrent.progress < 1
@@ -338,17 +346,18 @@ def test_any_server_reply_is_merged_without_crashing(
     model = merge_maindata(merge_maindata(None, first), second)
     snapshot = build_snapshot(model, app_version="v9", webapi_version="9", full_update=False)
     assert sum(snapshot.counts.values()) == len(model.torrents)
-    for torrent_hash, torrent in model.torrents.items():
-        info = torrent_info("i", torrent_hash, torrent, None)
-        assert isinstance(info.state, str)
-        assert isinstance(info.added_on, int)
+    # Typed once, at the boundary: every field has its declared type, every number is finite.
+    for torrent in model.torrents.values():
+        for name, value in torrent._asdict().items():
+            assert type(value) is type(getattr(Torrent(), name)), (name, value)
+            assert not isinstance(value, float) or math.isfinite(value)
+    for value in model.server_state:
+        assert value is None or type(value) in {int, str}
     for description in SENSORS:
         value = description.value_fn(snapshot)
         assert value is None or isinstance(value, str) or math.isfinite(value)
         if description.attributes_fn is not None:
             description.attributes_fn(snapshot)
-    for torrent in model.torrents.values():
-        iso(torrent.get("added_on"))
     # Whatever the server sent, the view and the policy read it without crashing.
     instances = {"i": model.torrents}
     distribution(instances)

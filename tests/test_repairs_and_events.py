@@ -11,15 +11,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.qbitrr.const import DOMAIN, EVENT_TORRENT_COMPLETED
+from devtools.arr_emulator import ArrEmulator
+from devtools.fault_proxy import FaultProxy
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 from homeassistant.const import CONF_PASSWORD, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 
-from .conftest import add_arr_entry, entry_data, setup_integration
-from .support.arr_emulator import ArrEmulator
-from .support.fault_proxy import FaultProxy
-from .support.qbittorrent_server import QbittorrentServer
+from .conftest import add_arr_entry, async_wait_for, entry_data, setup_integration
 
 
 def _issues(hass: HomeAssistant) -> dict[str, ir.IssueEntry]:
@@ -30,41 +30,40 @@ def _issues(hass: HomeAssistant) -> dict[str, ir.IssueEntry]:
     }
 
 
-async def test_unreachable_for_long_raises_an_issue_that_clears(
+async def test_a_long_outage_is_unavailability_not_a_repair(
     hass: HomeAssistant,
     qbt: QbittorrentServer,
     init_qbt: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Nothing to fix in Home Assistant: the connectivity sensor says it, not a repair."""
     coordinator = init_qbt.runtime_data
     qbt.stop()
     await coordinator.async_refresh()
-    assert _issues(hass) == {}  # a blip is not a problem to fix
-    freezer.tick(timedelta(minutes=31))
-    await coordinator.async_refresh()
-    issue = _issues(hass)[f"instance_unreachable_{init_qbt.entry_id}"]
-    assert issue.severity is ir.IssueSeverity.ERROR
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["title"] == init_qbt.title
-
-    qbt.restart()
+    freezer.tick(timedelta(minutes=45))
     await coordinator.async_refresh()
     assert _issues(hass) == {}
+    assert not coordinator.last_update_success
+    qbt.restart()
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
 
 
-async def test_auth_failure_raises_an_issue_until_reauth(
+async def test_bad_credentials_are_reauth_not_a_repair(
     hass: HomeAssistant, qbt: QbittorrentServer
 ) -> None:
-    data = entry_data(qbt, **{CONF_PASSWORD: "wrong"})
+    data = entry_data(qbt, **{CONF_PASSWORD: "wrong-password"})
     entry = MockConfigEntry(domain=DOMAIN, data=data, unique_id=data[CONF_URL])
     entry.add_to_hass(hass)
     await setup_integration(hass)
-    assert f"auth_failed_{entry.entry_id}" in _issues(hass)
+    assert _issues(hass) == {}
     flow = hass.config_entries.flow.async_progress_by_handler(DOMAIN)[0]
+    assert flow["context"]["source"] == "reauth"
     await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"username": qbt.username, "password": qbt.password}
     )
     await hass.async_block_till_done()
+    assert entry.data[CONF_PASSWORD] == qbt.password
     assert _issues(hass) == {}
 
 
@@ -113,26 +112,103 @@ async def test_missing_category_issue_and_its_fix_flow(
         await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_arr_health_error_issue(hass: HomeAssistant, radarr: ArrEmulator) -> None:
+async def test_arr_health_is_its_sensor_not_a_repair(
+    hass: HomeAssistant, radarr: ArrEmulator
+) -> None:
+    """The Arr's own health is fixed in the Arr: its binary sensor says it, no repair."""
     radarr.set_health(
         [{"source": "DownloadClientCheck", "type": "error", "message": "Unable to communicate"}]
     )
     entry = add_arr_entry(hass, radarr)
     await setup_integration(hass)
-    issue = _issues(hass)[f"arr_health_error_{entry.entry_id}"]
+    assert _issues(hass) == {}
+    state = hass.states.get("binary_sensor.radarr_test_health")
+    assert state is not None
+    assert state.state == "on"
+    assert state.attributes["messages"][0]["message"] == "Unable to communicate"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_case_only_category_is_a_repair_the_user_decides(
+    hass: HomeAssistant,
+    qbt: QbittorrentServer,
+    radarr: ArrEmulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """`Radarr` on the server and `radarr` in the Arr: no second category made silently."""
+    assert await async_setup_component(hass, "repairs", {})
+    api = qbt.client()
+    api.torrents_create_category(name="Radarr")
+    add_magnets(api, 1, category="Radarr")
+    wait_for(lambda: len(api.torrents_info(category="Radarr")) == 1, 30, message="added")
+    qbt_entry = MockConfigEntry(
+        domain=DOMAIN, title="qBittorrent", data=entry_data(qbt), unique_id="qbt"
+    )
+    qbt_entry.add_to_hass(hass)
+    arr = add_arr_entry(hass, radarr)  # category "radarr"
+    await setup_integration(hass)
+
+    assert set(api.torrents_categories()) == {"Radarr"}
+    issue_id = "category_case_conflict_radarr"
+    issue = _issues(hass)[issue_id]
+    assert issue.is_fixable
     assert issue.translation_placeholders == {
-        "title": entry.title,
-        "messages": "Unable to communicate",
+        "category": "radarr",
+        "existing": "Radarr",
+        "servers": "qBittorrent",
     }
-    radarr.set_health([{"source": "IndexerCheck", "type": "warning", "message": "Just a warning"}])
-    await entry.runtime_data.async_refresh()
-    assert _issues(hass) == {}
-    # Removing the entry forgets its issues.
-    radarr.set_health([{"source": "X", "type": "error", "message": "Broken"}])
-    await entry.runtime_data.async_refresh()
-    assert _issues(hass)
-    await hass.config_entries.async_remove(entry.entry_id)
-    assert _issues(hass) == {}
+    # Until the user decides, both spellings are the Arr's: its torrents are counted.
+    assert hass.states.get("sensor.radarr_test_torrents").state == "1"
+
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "decide"
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"choice": "use_existing"}
+    )
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert arr.data["category"] == "Radarr"
+    assert set(api.torrents_categories()) == {"Radarr"}
+    assert issue_id not in _issues(hass)
+
+
+async def test_case_only_category_kept_apart_is_created(
+    hass: HomeAssistant,
+    qbt: QbittorrentServer,
+    radarr: ArrEmulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    assert await async_setup_component(hass, "repairs", {})
+    api = qbt.client()
+    api.torrents_create_category(name="RADARR")
+    MockConfigEntry(
+        domain=DOMAIN, title="qBittorrent", data=entry_data(qbt), unique_id="qbt"
+    ).add_to_hass(hass)
+    arr = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    issue_id = "category_case_conflict_radarr"
+    assert issue_id in _issues(hass)
+
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await response.json()
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"choice": "keep_both"}
+    )
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_for(
+        hass, lambda: "radarr" in api.torrents_categories(), "the Arr's spelling created"
+    )
+    assert arr.data["keep_case_variants"] == ["RADARR"]
+    assert set(api.torrents_categories()) == {"radarr", "RADARR"}
+    assert issue_id not in _issues(hass)
 
 
 async def test_torrent_event_entity(

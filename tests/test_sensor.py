@@ -8,10 +8,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import qbittorrentapi
 from syrupy.assertion import SnapshotAssertion
 
+from devtools.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-
-from .support.qbittorrent_server import QbittorrentServer, add_magnets, wait_for
 
 # Values that depend on the machine or the exact build, not on our code.
 VOLATILE = {"free_space", "app_version"}

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import cast
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -14,16 +12,14 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     Platform,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .api.arr import ArrApp, ArrClient
+from .api.arr import ArrClient
 from .api.qbittorrent import QbittorrentClient
-from .const import CONF_APP, CONF_KIND, DOMAIN, KIND_ARR, SIGNAL_QBIT_UPDATED
+from .const import CONF_APP, CONF_KIND, DOMAIN, KIND_ARR
 from .coordinator import (
     ArrConfigEntry,
     ArrCoordinator,
@@ -31,10 +27,8 @@ from .coordinator import (
     QbitCoordinator,
     QbitrrConfigEntry,
 )
-from .handling import HANDLER_KEY, TorrentHandler
-from .helpers import loaded_qbit_coordinators
-from .issues import clear_entry_issues
-from .policy.options import OPT_AUTO_HANDLE, OPT_AUTO_INTERVAL, with_defaults
+from .hub import HUB_KEY, QbitrrHub
+from .model.arr import ArrApp
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
@@ -42,85 +36,54 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services; they answer clearly even while no entry is loaded."""
-    # Torrent history spans instances and Arr entries, so it lives beside them, not in one.
-    hass.data[HANDLER_KEY] = TorrentHandler(hass)
+    """Create the hub and register the services (they answer even with no entry loaded)."""
+    hass.data[HUB_KEY] = QbitrrHub(hass)
     async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> bool:
     """Set up one server: a failed first poll becomes a retry or a reauth."""
+    hub = hass.data[HUB_KEY]
     if entry.data.get(CONF_KIND) == KIND_ARR:
-        await _async_setup_arr(hass, cast("ArrConfigEntry", entry))
+        arr_entry = cast("ArrConfigEntry", entry)
+        arr = ArrCoordinator(hass, arr_entry, _arr_client(hass, entry))
+        await arr.async_config_entry_first_refresh()
+        arr_entry.runtime_data = arr
+        hub.arr_loaded(arr_entry)
     else:
-        await _async_setup_qbit(hass, cast("QbitConfigEntry", entry))
+        qbit_entry = cast("QbitConfigEntry", entry)
+        qbit = QbitCoordinator(hass, qbit_entry, _qbit_client(entry))
+        await qbit.async_config_entry_first_refresh()
+        qbit_entry.runtime_data = qbit
+        hub.qbit_loaded(qbit_entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def _async_setup_qbit(hass: HomeAssistant, entry: QbitConfigEntry) -> None:
-    client = QbittorrentClient(
+def _qbit_client(entry: QbitrrConfigEntry) -> QbittorrentClient:
+    return QbittorrentClient(
         entry.data[CONF_URL],
         entry.data.get(CONF_USERNAME),
         entry.data.get(CONF_PASSWORD),
         verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
     )
-    coordinator = QbitCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
-    _announce_state_changes(hass, entry)
 
 
-def _announce_state_changes(hass: HomeAssistant, entry: QbitConfigEntry) -> None:
-    """Tell views across instances (an Arr's torrent counts) when this one loads or unloads.
-
-    The listener outlives unloading on purpose, to announce it, and then removes itself.
-    """
-
-    @callback
-    def changed() -> None:
-        async_dispatcher_send(hass, SIGNAL_QBIT_UPDATED)
-        if entry.state is not ConfigEntryState.LOADED:
-            unsubscribe()
-
-    unsubscribe = entry.async_on_state_change(changed)
-
-
-async def _async_setup_arr(hass: HomeAssistant, entry: ArrConfigEntry) -> None:
-    client = ArrClient(
+def _arr_client(hass: HomeAssistant, entry: QbitrrConfigEntry) -> ArrClient:
+    return ArrClient(
         async_get_clientsession(hass, verify_ssl=entry.data.get(CONF_VERIFY_SSL, True)),
         entry.data[CONF_URL],
         entry.data[CONF_API_KEY],
         app=ArrApp(entry.data[CONF_APP]),
     )
-    coordinator = ArrCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = coordinator
-    # The app's category now belongs on every reachable instance.
-    for instance in loaded_qbit_coordinators(hass):
-        instance.schedule_category_sync()
-    options = with_defaults(entry.options)
-    if options[OPT_AUTO_HANDLE]:
-
-        async def handle(now: datetime) -> None:
-            await hass.data[HANDLER_KEY].async_run([coordinator], dry_run=False)
-
-        entry.async_on_unload(
-            async_track_time_interval(
-                hass,
-                handle,
-                timedelta(minutes=options[OPT_AUTO_INTERVAL]),
-                name=f"{DOMAIN} handle {entry.title}",
-            )
-        )
-
-
-async def async_remove_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> None:
-    """Forget the removed entry's repair issues."""
-    clear_entry_issues(hass, entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> bool:
     """Unload a config entry; categories it created stay on the servers."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> None:
+    """Forget what belonged to the removed entry: its history and its repair issues."""
+    await hass.data[HUB_KEY].async_entry_removed(entry)

@@ -63,7 +63,7 @@ class QbitConnectivitySensor(QbitEntity, BinarySensorEntity):
         health = self.coordinator.health
         return {
             "consecutive_failures": health.consecutive_failures,
-            "last_success": health.last_success.isoformat() if health.last_success else None,
+            "last_success": health.last_success_iso,
         }
 
 
@@ -78,9 +78,4 @@ class ArrHealthSensor(ArrEntity, BinarySensorEntity):
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """The messages, as the app words them."""
-        return {
-            "messages": [
-                {"source": m.source, "type": m.type, "message": m.message, "wiki_url": m.wiki_url}
-                for m in self.coordinator.data.problems
-            ]
-        }
+        return {"messages": [message.as_dict() for message in self.coordinator.data.problems]}

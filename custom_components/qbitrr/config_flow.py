@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import voluptuous as vol
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -21,7 +25,6 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -35,25 +38,10 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api.arr import (
-    APPS,
-    ArrAuthError,
-    ArrClient,
-    ArrConnectionError,
-    ArrNotArrError,
-    ArrSSLError,
-    ArrStatus,
-    ArrUnsupportedAppError,
-)
-from .api.qbittorrent import (
-    QbitAuthError,
-    QbitConnectionError,
-    QbitNotQbittorrentError,
-    QbitSSLError,
-    QbittorrentClient,
-)
-from .api.url import InvalidUrlError, host_and_port, normalize_url
-from .const import CONF_APP, CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_ARR, KIND_QBITTORRENT, LOGGER
+from .const import CONF_APP, CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_ARR, KIND_QBITTORRENT
+from .flow_checks import ArrCheck, async_check_arr, async_check_qbittorrent
+from .model.arr import APP_DISPLAY_NAMES, ArrApp
+from .model.url import host_and_port, normalize_url
 from .policy.categories import is_valid_category
 from .policy.model import UnknownTorrentAction
 from .policy.options import (
@@ -123,35 +111,6 @@ _CREDENTIALS_SCHEMA = vol.Schema(
 _API_KEY_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): _SECRET})
 
 
-def _check_qbit(data: Mapping[str, Any]) -> str | None:
-    """Talk to the server (blocking; run in the executor); return an error key or None."""
-    try:
-        client = QbittorrentClient(
-            data[CONF_URL],
-            data.get(CONF_USERNAME),
-            data.get(CONF_PASSWORD),
-            verify_ssl=data.get(CONF_VERIFY_SSL, True),
-        )
-    except InvalidUrlError:
-        return "invalid_url"
-    try:
-        client.validate()
-    except QbitSSLError:
-        return "ssl_error"
-    except QbitConnectionError:
-        return "cannot_connect"
-    except QbitAuthError:
-        return "invalid_auth"
-    except QbitNotQbittorrentError:
-        return "not_qbittorrent"
-    except Exception:  # noqa: BLE001 - the form must answer, whatever the server did
-        LOGGER.exception("Unexpected error while checking %s", client.url)
-        return "unknown"
-    finally:
-        client.close()
-    return None
-
-
 def _without_secrets(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
     """Suggested values for a form shown again: never send a secret back to the browser."""
     return {
@@ -159,6 +118,27 @@ def _without_secrets(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
         for key, value in (user_input or {}).items()
         if key not in {CONF_PASSWORD, CONF_API_KEY}
     }
+
+
+def _credentials(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the credentials as submitted; an empty field means none (a server may allow it)."""
+    return {
+        CONF_USERNAME: user_input.get(CONF_USERNAME, ""),
+        CONF_PASSWORD: user_input.get(CONF_PASSWORD, ""),
+    }
+
+
+def _default_title(data: Mapping[str, Any]) -> str:
+    """Name an entry after its app and address.
+
+    The URL path is part of it: two servers behind one reverse proxy share a host and port.
+    """
+    if data[CONF_KIND] == KIND_ARR:
+        name = APP_DISPLAY_NAMES[ArrApp(data[CONF_APP])]
+    else:
+        name = "qBittorrent"
+    url = data[CONF_URL]
+    return f"{name} {host_and_port(url)}{urlsplit(url).path}"
 
 
 def _number(low: float, high: float, unit: str | None = None) -> NumberSelector:
@@ -237,53 +217,30 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with nothing checked."""
         self._arr_data: dict[str, Any] = {}
-        self._arr_status: ArrStatus | None = None
-        self._arr_categories: list[str] = []
+        self._arr_check = ArrCheck()
 
-    # --- shared checks -----------------------------------------------------------------------
-
-    async def _async_check_qbit(self, data: Mapping[str, Any]) -> dict[str, str]:
-        error = await self.hass.async_add_executor_job(_check_qbit, data)
-        return {"base": error} if error else {}
-
-    async def _async_check_arr(
-        self, data: Mapping[str, Any]
-    ) -> tuple[dict[str, str], dict[str, str], ArrStatus | None, list[str]]:
-        """Detect the app; return errors, placeholders, its status and offered categories."""
-        try:
-            client = ArrClient(
-                async_get_clientsession(self.hass, verify_ssl=data.get(CONF_VERIFY_SSL, True)),
-                data[CONF_URL],
-                data[CONF_API_KEY],
+    async def _async_finish(self, data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Store exactly the data that was checked: a new entry, or the entry being fixed."""
+        data = {**data, CONF_URL: normalize_url(data[CONF_URL])}
+        unique_id = data[CONF_URL]
+        if self.source == SOURCE_REAUTH:
+            # Store the credentials only for the server this entry stands for.
+            await self.async_set_unique_id(unique_id, raise_on_progress=False)
+            self._abort_if_unique_id_mismatch()
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data_updates=data)
+        await self.async_set_unique_id(unique_id)
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            # The entry may move to a new address, but not onto another entry's server.
+            if unique_id != entry.unique_id:
+                self._abort_if_unique_id_configured()
+            return self.async_update_reload_and_abort(
+                entry, unique_id=unique_id, title=_default_title(data), data_updates=data
             )
-        except InvalidUrlError:
-            return {"base": "invalid_url"}, {}, None, []
-        try:
-            status = await client.detect()
-            clients = await client.download_clients()
-        except ArrSSLError:
-            return {"base": "ssl_error"}, {}, None, []
-        except ArrConnectionError:
-            return {"base": "cannot_connect"}, {}, None, []
-        except ArrAuthError:
-            return {CONF_API_KEY: "invalid_api_key"}, {}, None, []
-        except ArrUnsupportedAppError as err:
-            return {"base": "unsupported_app"}, {"app": err.app_name}, None, []
-        except ArrNotArrError:
-            return {"base": "not_arr"}, {}, None, []
-        except Exception:  # noqa: BLE001 - the form must answer, whatever the server did
-            LOGGER.exception("Unexpected error while checking %s", client.url)
-            return {"base": "unknown"}, {}, None, []
-        categories = sorted(
-            {
-                c.category
-                for c in clients
-                if c.category and c.enabled and c.implementation.lower() == "qbittorrent"
-            }
-        )
-        return {}, {}, status, categories
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=_default_title(data), data=data)
 
-    # --- adding --------------------------------------------------------------------------------
+    # --- steps ---------------------------------------------------------------------------------
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to add."""
@@ -293,83 +250,45 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the WebUI address and credentials, and test them before creating anything."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = await self._async_check_qbit(user_input)
-            if not errors:
-                url = normalize_url(user_input[CONF_URL])
-                await self.async_set_unique_id(url)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=f"qBittorrent {host_and_port(url)}",
-                    data={CONF_KIND: KIND_QBITTORRENT, **user_input, CONF_URL: url},
-                )
-        return self.async_show_form(
-            step_id="qbittorrent",
-            data_schema=self.add_suggested_values_to_schema(
-                _qbit_schema({}), _without_secrets(user_input)
-            ),
-            errors=errors,
+        return await self._async_step_qbit_form(
+            "qbittorrent", {CONF_KIND: KIND_QBITTORRENT}, _qbit_schema({}), user_input
         )
 
     async def async_step_arr(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's address and API key; detect which app it is."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            errors, placeholders, status, categories = await self._async_check_arr(user_input)
-            if status is not None:
-                url = normalize_url(user_input[CONF_URL])
-                await self.async_set_unique_id(url)
-                self._abort_if_unique_id_configured()
-                self._arr_data = {**user_input, CONF_URL: url}
-                self._arr_status = status
-                self._arr_categories = categories
-                return await self.async_step_arr_category()
-        return self.async_show_form(
-            step_id="arr",
-            data_schema=self.add_suggested_values_to_schema(
-                _arr_schema({}), _without_secrets(user_input)
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
+        return await self._async_step_arr_form(
+            "arr", {CONF_KIND: KIND_ARR}, _arr_schema({}), user_input
         )
 
     async def async_step_arr_category(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask which qBittorrent category the app downloads into."""
-        status = self._arr_status
+        status, offered = self._arr_check.status, self._arr_check.categories
         if status is None:  # pragma: no cover - only reachable through async_step_arr
             return self.async_abort(reason="unknown")
-        traits = APPS[status.app]
         errors: dict[str, str] = {}
         if user_input is not None:
             category = str(user_input[CONF_CATEGORY]).strip()
             if is_valid_category(category):
-                return self.async_create_entry(
-                    title=f"{traits.display_name} {host_and_port(self._arr_data[CONF_URL])}",
-                    data={
-                        CONF_KIND: KIND_ARR,
-                        **self._arr_data,
-                        CONF_APP: str(status.app),
-                        CONF_CATEGORY: category,
-                    },
-                )
+                return await self._async_finish({**self._arr_data, CONF_CATEGORY: category})
             errors[CONF_CATEGORY] = "invalid_category"
-        default = self._arr_categories[0] if self._arr_categories else str(status.app)
-        options = sorted({*self._arr_categories, str(status.app)})
         return self.async_show_form(
             step_id="arr_category",
-            data_schema=_category_schema(options, default),
+            data_schema=_category_schema(
+                sorted({*offered, str(status.app)}), offered[0] if offered else str(status.app)
+            ),
             errors=errors,
-            description_placeholders={"app": traits.display_name, "version": status.version},
+            description_placeholders={
+                "app": APP_DISPLAY_NAMES[status.app],
+                "version": status.version,
+            },
         )
-
-    # --- re-authentication ---------------------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start re-authentication after the server refused the stored secret."""
+        # A reauth must start even while another flow for this server is open.
+        await self.async_set_unique_id(self._get_reauth_entry().unique_id, raise_on_progress=False)
         if entry_data.get(CONF_KIND) == KIND_ARR:
             return await self.async_step_reauth_arr()
         return await self.async_step_reauth_confirm()
@@ -379,24 +298,8 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for new qBittorrent credentials and check them against the same server."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = await self._async_check_qbit({**entry.data, **user_input})
-            if not errors:
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={
-                        CONF_USERNAME: user_input.get(CONF_USERNAME, ""),
-                        CONF_PASSWORD: user_input.get(CONF_PASSWORD, ""),
-                    },
-                )
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=self.add_suggested_values_to_schema(
-                _CREDENTIALS_SCHEMA, {CONF_USERNAME: entry.data.get(CONF_USERNAME)}
-            ),
-            description_placeholders={"name": entry.title},
-            errors=errors,
+        return await self._async_step_qbit_form(
+            "reauth_confirm", entry.data, _CREDENTIALS_SCHEMA, user_input
         )
 
     async def async_step_reauth_arr(
@@ -404,30 +307,8 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for a new API key and check it against the same app."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"name": entry.title}
-        if user_input is not None:
-            errors, extra, status, _ = await self._async_check_arr({**entry.data, **user_input})
-            placeholders.update(extra)
-            if status is not None and str(status.app) != entry.data[CONF_APP]:
-                errors = {"base": "app_mismatch"}
-            elif status is not None:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_KEY: user_input[CONF_API_KEY]}
-                )
-        return self.async_show_form(
-            step_id="reauth_arr",
-            data_schema=_API_KEY_SCHEMA,
-            description_placeholders=placeholders,
-            errors=errors,
-        )
-
-    # --- reconfiguration -----------------------------------------------------------------------
-
-    def _other_entry_has(self, entry: ConfigEntry[Any], url: str) -> bool:
-        return any(
-            other.unique_id == url and other.entry_id != entry.entry_id
-            for other in self._async_current_entries(include_ignore=False)
+        return await self._async_step_arr_form(
+            "reauth_arr", entry.data, _API_KEY_SCHEMA, user_input
         )
 
     async def async_step_reconfigure(
@@ -437,31 +318,8 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data.get(CONF_KIND) == KIND_ARR:
             return await self.async_step_reconfigure_arr()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = await self._async_check_qbit(user_input)
-            if not errors:
-                url = normalize_url(user_input[CONF_URL])
-                if self._other_entry_has(entry, url):
-                    return self.async_abort(reason="already_configured")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    unique_id=url,
-                    title=f"qBittorrent {host_and_port(url)}",
-                    data_updates={
-                        CONF_USERNAME: user_input.get(CONF_USERNAME, ""),
-                        CONF_PASSWORD: user_input.get(CONF_PASSWORD, ""),
-                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                        CONF_URL: url,
-                    },
-                )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                _qbit_schema(entry.data),
-                _without_secrets(user_input) or {CONF_USERNAME: entry.data.get(CONF_USERNAME)},
-            ),
-            errors=errors,
+        return await self._async_step_qbit_form(
+            "reconfigure", entry.data, _qbit_schema(entry.data), user_input
         )
 
     async def async_step_reconfigure_arr(
@@ -469,36 +327,74 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change an Arr app's address, API key, TLS check or category."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {}
-        if user_input is not None:
-            errors, placeholders, status, _ = await self._async_check_arr(user_input)
-            category = str(user_input[CONF_CATEGORY]).strip()
-            if status is not None and str(status.app) != entry.data[CONF_APP]:
-                errors = {"base": "app_mismatch"}
-            elif status is not None and not is_valid_category(category):
-                errors = {CONF_CATEGORY: "invalid_category"}
-            elif status is not None:
-                url = normalize_url(user_input[CONF_URL])
-                if self._other_entry_has(entry, url):
-                    return self.async_abort(reason="already_configured")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    unique_id=url,
-                    title=f"{APPS[status.app].display_name} {host_and_port(url)}",
-                    data_updates={
-                        CONF_URL: url,
-                        CONF_API_KEY: user_input[CONF_API_KEY],
-                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                        CONF_CATEGORY: category,
-                    },
-                )
         schema = _arr_schema(entry.data).extend(
-            {vol.Required(CONF_CATEGORY, default=entry.data[CONF_CATEGORY]): _TEXT}
+            {vol.Required(CONF_CATEGORY, default=entry.data[CONF_CATEGORY]): TextSelector()}
         )
+        return await self._async_step_arr_form("reconfigure_arr", entry.data, schema, user_input)
+
+    # --- the forms every step shares ---------------------------------------------------------
+
+    async def _async_step_qbit_form(
+        self,
+        step_id: str,
+        current: Mapping[str, Any],
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Check the submitted fields over the `current` data; finish or show the form again."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**current, **user_input, **_credentials(user_input)}
+            check = await async_check_qbittorrent(self.hass, data)
+            if check.error is None:
+                return await self._async_finish(data)
+            errors = check.errors
+        suggested = current if user_input is None else user_input
         return self.async_show_form(
-            step_id="reconfigure_arr",
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, _without_secrets(suggested)),
+            errors=errors,
+        )
+
+    async def _async_step_arr_form(
+        self,
+        step_id: str,
+        current: Mapping[str, Any],
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Check the submitted fields over the `current` data; go on or show the form again."""
+        errors: dict[str, str] = {}
+        placeholders: Mapping[str, str] = {}
+        if user_input is not None:
+            data = {**current, **user_input}
+            if CONF_CATEGORY in data:
+                data[CONF_CATEGORY] = str(data[CONF_CATEGORY]).strip()
+            check = await async_check_arr(self.hass, data)
+            errors, placeholders = _arr_errors(check, data), check.placeholders
+            if check.status is not None and not errors:
+                if self.source != SOURCE_USER:
+                    return await self._async_finish(data)
+                # Refuse a known app before asking anything more about it.
+                await self.async_set_unique_id(normalize_url(data[CONF_URL]))
+                self._abort_if_unique_id_configured()
+                self._arr_data = {**data, CONF_APP: str(check.status.app)}
+                self._arr_check = check
+                return await self.async_step_arr_category()
+        return self.async_show_form(
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, _without_secrets(user_input)),
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _arr_errors(check: ArrCheck, data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the check's errors, then what is wrong with the data the app was found with."""
+    if check.status is None:
+        return check.errors
+    if CONF_APP in data and str(check.status.app) != data[CONF_APP]:
+        return {"base": "app_mismatch"}  # another app at this address is another entry
+    if CONF_CATEGORY in data and not is_valid_category(data[CONF_CATEGORY]):
+        return {CONF_CATEGORY: "invalid_category"}
+    return {}

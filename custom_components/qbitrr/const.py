@@ -16,6 +16,8 @@ KIND_ARR: Final = "arr"
 
 CONF_APP: Final = "app"
 CONF_CATEGORY: Final = "category"
+# Spellings of an Arr's category (differing only in case) the user keeps as other categories.
+CONF_KEEP_CASE_VARIANTS: Final = "keep_case_variants"
 
 # Polling is not user-configurable (core guidance). It adapts instead: every 15 s while torrents
 # move, every 2 min while the server is idle (qBittorrent 4.x works through every torrent on each
@@ -29,8 +31,8 @@ QBIT_MAX_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 QBIT_POLL_LOAD_FACTOR: Final = 30
 ARR_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 
-# Sent after every poll of any qBittorrent instance (success or failure), so entities that
-# look across instances (an Arr's torrents) update with them.
+# Sent with the entry id after every refresh of a qBittorrent instance that changed anything
+# (its data, or whether it is reachable), so the hub and views across instances follow.
 SIGNAL_QBIT_UPDATED: Final = f"{DOMAIN}_qbit_updated"
 
 # Fired when a torrent finishes downloading, or enters an error state, between two polls.

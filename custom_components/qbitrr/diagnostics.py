@@ -8,7 +8,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .coordinator import ArrCoordinator, InstanceHealth, QbitCoordinator, QbitrrConfigEntry
+from .coordinator import ArrCoordinator, QbitCoordinator, QbitrrConfigEntry
+from .health import InstanceHealth
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME}
 
@@ -17,7 +18,7 @@ def _health(reachable: bool, health: InstanceHealth) -> dict[str, Any]:  # noqa:
     return {
         "reachable": reachable,
         "consecutive_failures": health.consecutive_failures,
-        "last_success": health.last_success.isoformat() if health.last_success else None,
+        "last_success": health.last_success_iso,
         "last_error": health.last_error,
     }
 
@@ -27,7 +28,7 @@ def _qbit(coordinator: QbitCoordinator) -> dict[str, Any]:
     snapshot = coordinator.data
     return {
         "sync": {
-            "rid": client.maindata.rid if client.maindata else None,
+            "rid": snapshot.maindata.rid,
             "full_syncs": client.full_syncs,
             "incremental_syncs": client.incremental_syncs,
         },
@@ -38,7 +39,7 @@ def _qbit(coordinator: QbitCoordinator) -> dict[str, Any]:
             "counts": {str(group): count for group, count in snapshot.counts.items()},
             "category_counts": dict(snapshot.category_counts),
             "tags": len(snapshot.maindata.tags),
-            "server_state": dict(snapshot.server_state),
+            "server_state": snapshot.server_state.as_dict(),
         },
     }
 
@@ -51,9 +52,7 @@ def _arr(coordinator: ArrCoordinator) -> dict[str, Any]:
             "version": snapshot.status.version,
             "category": coordinator.category,
         },
-        "app_health": [
-            {"source": m.source, "type": m.type, "message": m.message} for m in snapshot.health
-        ],
+        "app_health": [message.as_dict() for message in snapshot.health],
         "disk_space": [
             {"free_space": d.free_space, "total_space": d.total_space} for d in snapshot.disk_space
         ],

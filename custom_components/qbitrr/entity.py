@@ -9,7 +9,6 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.arr import APPS
 from .const import DOMAIN
 from .coordinator import ArrCoordinator, QbitCoordinator
 
@@ -58,7 +57,6 @@ class ArrEntity(CoordinatorEntity[ArrCoordinator]):
         entry = coordinator.config_entry
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}-{description.key}"
-        status = coordinator.data.status
         self._attr_device_info = _device(
-            entry, APPS[status.app].display_name, status.version, coordinator.client.url
+            entry, coordinator.display_name, coordinator.data.status.version, coordinator.client.url
         )

@@ -6,6 +6,9 @@ the entity's state change and reads the event type and its attributes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -13,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import EVENT_TORRENT_COMPLETED, EVENT_TORRENT_FAILED
 from .coordinator import QbitCoordinator, QbitrrConfigEntry
 from .entity import ArrEntity, QbitEntity
-from .handling import EVENT_TORRENT_ACTION
+from .handling.report import EVENT_TORRENT_ACTION
 from .policy.model import ActionKind
 
 PARALLEL_UPDATES = 0
@@ -59,12 +62,16 @@ class QbitTorrentEvent(QbitEntity, EventEntity):
         """Listen to this server's torrent events."""
         await super().async_added_to_hass()
         for event_type in _QBIT_EVENTS:
-            self.async_on_remove(self.hass.bus.async_listen(event_type, self._handle))
+            self.async_on_remove(
+                self.hass.bus.async_listen(event_type, self._handle, event_filter=self._mine)
+            )
+
+    @callback
+    def _mine(self, event_data: Mapping[str, Any]) -> bool:
+        return bool(event_data.get("instance") == self.coordinator.config_entry.entry_id)
 
     @callback
     def _handle(self, event: Event) -> None:
-        if event.data.get("instance") != self.coordinator.config_entry.entry_id:
-            return
         self._trigger_event(_QBIT_EVENTS[str(event.event_type)], _attributes(event))
         self.async_write_ha_state()
 
@@ -80,13 +87,17 @@ class ArrActionEvent(ArrEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Listen to torrent handling."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.hass.bus.async_listen(EVENT_TORRENT_ACTION, self._handle))
+        self.async_on_remove(
+            self.hass.bus.async_listen(EVENT_TORRENT_ACTION, self._handle, event_filter=self._mine)
+        )
+
+    @callback
+    def _mine(self, event_data: Mapping[str, Any]) -> bool:
+        return event_data.get(
+            "arr"
+        ) == self.coordinator.config_entry.entry_id and not event_data.get("dry_run")
 
     @callback
     def _handle(self, event: Event) -> None:
-        if event.data.get("arr") != self.coordinator.config_entry.entry_id or event.data.get(
-            "dry_run"
-        ):
-            return
         self._trigger_event(str(event.data["action"]), _attributes(event))
         self.async_write_ha_state()

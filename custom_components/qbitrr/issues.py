@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Mapping
 from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -11,19 +10,17 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 
-# An instance unreachable this long is a problem to fix, not a blip to ride out.
-UNREACHABLE_AFTER: Final = timedelta(minutes=30)
 LEARN_MORE: Final = "https://github.com/qbitrr/qbitrr-homeassistant#troubleshooting"
 
-ISSUE_UNREACHABLE: Final = "instance_unreachable"
-ISSUE_AUTH_FAILED: Final = "auth_failed"
+# Only what the user must act on in Home Assistant: bad credentials are reauth, an unreachable
+# server is unavailability (and its connectivity sensor), an Arr's own health is its sensor.
 ISSUE_CATEGORY_MISSING: Final = "category_missing"
-ISSUE_ARR_HEALTH: Final = "arr_health_error"
+ISSUE_CATEGORY_CASE: Final = "category_case_conflict"
 
 
 def issue_id(kind: str, entry_id: str, detail: str = "") -> str:
-    """Return the issue id: one per kind, entry and (for categories) category."""
-    return f"{kind}_{entry_id}" + (f"_{detail}" if detail else "")
+    """Return the issue id: one per kind, entry (if any) and category."""
+    return "_".join(part for part in (kind, entry_id, detail) if part)
 
 
 @callback
@@ -36,8 +33,9 @@ def raise_issue(
     detail: str = "",
     severity: ir.IssueSeverity = ir.IssueSeverity.ERROR,
     fixable: bool = False,
+    data: Mapping[str, str] | None = None,
 ) -> None:
-    """Create (or update) an issue."""
+    """Create (or update) an issue; its fix flow reads `data`."""
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -47,7 +45,7 @@ def raise_issue(
         translation_key=kind,
         translation_placeholders=placeholders,
         learn_more_url=LEARN_MORE,
-        data={"entry_id": entry_id, "detail": detail},
+        data={"entry_id": entry_id, "detail": detail, **(data or {})},
     )
 
 
@@ -55,13 +53,6 @@ def raise_issue(
 def clear_issue(hass: HomeAssistant, kind: str, entry_id: str, detail: str = "") -> None:
     """Delete an issue that no longer holds (no-op when there is none)."""
     ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry_id, detail))
-
-
-@callback
-def clear_category_issues(hass: HomeAssistant, entry_id: str, present: Iterable[str]) -> None:
-    """Delete the missing-category issues of categories the instance now has."""
-    for category in present:
-        clear_issue(hass, ISSUE_CATEGORY_MISSING, entry_id, category)
 
 
 @callback

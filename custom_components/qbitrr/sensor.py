@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -20,13 +19,15 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api.maindata import QbitSnapshot
-from .const import SIGNAL_QBIT_UPDATED
-from .coordinator import ArrSnapshot, QbitCoordinator, QbitrrConfigEntry
+from .const import CONF_KEEP_CASE_VARIANTS, SIGNAL_QBIT_UPDATED
+from .coordinator import QbitCoordinator, QbitrrConfigEntry
 from .entity import ArrEntity, QbitEntity
-from .handling import HANDLER_KEY, SIGNAL_RUN_COMPLETED, LastRun
-from .helpers import loaded_qbit_coordinators
-from .policy.states import StateGroup
+from .entries import reachable_instances
+from .handling.report import LastRun
+from .handling.runner import SIGNAL_RUN_COMPLETED
+from .hub import HUB_KEY
+from .model.states import StateGroup
+from .snapshot import ArrSnapshot, QbitSnapshot
 
 # Read-only entities fed by coordinators: no per-entity requests to limit.
 PARALLEL_UPDATES = 0
@@ -54,16 +55,6 @@ class ArrTorrentsSensorDescription(SensorEntityDescription):
     group: StateGroup | None = None
 
 
-def _server_number(key: str) -> Callable[[QbitSnapshot], StateType]:
-    def value(snapshot: QbitSnapshot) -> StateType:
-        number = snapshot.server_state.get(key)
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            return None
-        return number if math.isfinite(number) else None
-
-    return value
-
-
 def _group_count(group: StateGroup) -> QbitSensorDescription:
     return QbitSensorDescription(
         key=f"{group}_torrents",
@@ -82,7 +73,7 @@ SENSORS: tuple[QbitSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
         suggested_unit_of_measurement=UnitOfDataRate.MEBIBYTES_PER_SECOND,
         suggested_display_precision=2,
-        value_fn=_server_number("dl_info_speed"),
+        value_fn=lambda snapshot: snapshot.server_state.dl_info_speed,
     ),
     QbitSensorDescription(
         key="upload_speed",
@@ -92,7 +83,7 @@ SENSORS: tuple[QbitSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfDataRate.BYTES_PER_SECOND,
         suggested_unit_of_measurement=UnitOfDataRate.MEBIBYTES_PER_SECOND,
         suggested_display_precision=2,
-        value_fn=_server_number("up_info_speed"),
+        value_fn=lambda snapshot: snapshot.server_state.up_info_speed,
     ),
     QbitSensorDescription(
         key="total_torrents",
@@ -123,7 +114,7 @@ SENSORS: tuple[QbitSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfInformation.BYTES,
         suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
         suggested_display_precision=1,
-        value_fn=_server_number("free_space_on_disk"),
+        value_fn=lambda snapshot: snapshot.server_state.free_space_on_disk,
     ),
     QbitSensorDescription(
         key="app_version",
@@ -224,50 +215,67 @@ class ArrSensor(ArrEntity, SensorEntity):
 class ArrTorrentsSensor(ArrEntity, SensorEntity):
     """Torrents in the app's category on every reachable qBittorrent instance.
 
-    It reads the instances' models (no requests) and updates whenever any instance polls.
+    It reads the instances' models (no requests) and follows every instance's polls, writing
+    its state only when a count changed.
     """
 
     entity_description: ArrTorrentsSensorDescription
+    _per_instance: dict[str, int] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow every qBittorrent instance's updates too."""
         await super().async_added_to_hass()
+        self._per_instance = self._count()
         self.async_on_remove(
             async_dispatcher_connect(self.hass, SIGNAL_QBIT_UPDATED, self._handle_qbit_update)
         )
 
     @callback
-    def _handle_qbit_update(self) -> None:
-        self.async_write_ha_state()
+    def _handle_qbit_update(self, instance_id: str) -> None:
+        counts = self._count()
+        if counts != self._per_instance:
+            self._per_instance = counts
+            self.async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._per_instance = self._count()
+        super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:
         """Counts come from the instances, so they stay valid while the app is unreachable."""
         return True
 
-    def _per_instance(self) -> dict[str, int] | None:
+    def _categories(self) -> frozenset[str]:
+        """Return the app's category and, until the user decides, its other-case spellings."""
+        data = self.coordinator.config_entry.data
+        keep = frozenset(data.get(CONF_KEEP_CASE_VARIANTS, ()))
         category = self.coordinator.category
+        return self.hass.data[HUB_KEY].categories.aliases(category, keep) | {category}
+
+    def _count(self) -> dict[str, int] | None:
+        categories = self._categories()
         group = self.entity_description.group
         counts: dict[str, int] = {}
-        for instance in loaded_qbit_coordinators(self.hass):
-            if not instance.last_update_success or instance.data is None:
-                continue
-            groups = instance.data.category_group_counts.get(category, {})
-            counts[instance.config_entry.title] = (
-                sum(groups.values()) if group is None else groups.get(group, 0)
-            )
+        for instance in reachable_instances(self.hass):
+            total = 0
+            for category in categories:
+                groups = instance.data.category_group_counts.get(category, {})
+                total += sum(groups.values()) if group is None else groups.get(group, 0)
+            counts[instance.config_entry.title] = total
         return counts or None
 
     @property
     def native_value(self) -> StateType:
         """The total over reachable instances; unknown when none is reachable."""
-        per_instance = self._per_instance()
+        per_instance = self._per_instance
         return None if per_instance is None else sum(per_instance.values())
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """The count on each reachable instance, and the category counted."""
-        return {"category": self.coordinator.category, "instances": self._per_instance() or {}}
+        return {"category": self.coordinator.category, "instances": self._per_instance or {}}
 
 
 class ArrLastRunSensor(ArrEntity, SensorEntity):
@@ -287,7 +295,7 @@ class ArrLastRunSensor(ArrEntity, SensorEntity):
 
     @property
     def _last_run(self) -> LastRun | None:
-        return self.hass.data[HANDLER_KEY].last_runs.get(self.coordinator.config_entry.entry_id)
+        return self.hass.data[HUB_KEY].handler.last_runs.get(self.coordinator.config_entry.entry_id)
 
     @property
     def native_value(self) -> datetime | None:
@@ -306,4 +314,5 @@ class ArrLastRunSensor(ArrEntity, SensorEntity):
             "by_rule": last_run.by_rule,
             "by_action": last_run.by_action,
             "failed": last_run.failed,
+            "skipped": last_run.skipped_reason,
         }

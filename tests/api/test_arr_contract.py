@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 import pytest_socket
 
-from custom_components.qbitrr.api.arr import APPS, ArrApp, ArrClient
-
-from ..support.arr_emulator import ArrEmulator
-from ..support.openapi import OpenApiSpec, load_specs, spec_folder
+from custom_components.qbitrr.api.arr import APPS, ArrClient
+from custom_components.qbitrr.model.arr import ArrApp
+from devtools.arr_emulator import ArrEmulator
+from devtools.openapi import OpenApiSpec, load_specs, spec_folder
 
 pytestmark = pytest.mark.skipif(spec_folder() is None, reason="../shared/arr-openapi is absent")
 
@@ -76,7 +76,9 @@ async def test_every_request_conforms(
     clients = await client.download_clients()
     queue = await client.queue()
     assert len(queue) == 260
-    await client.remove_from_queue(queue[0].id, remove_from_client=True, blocklist=True)
+    await client.remove_from_queue(
+        queue[0].id, remove_from_client=True, blocklist=True, skip_redownload=True
+    )
     await client.search([1, 2])
 
     accepted = [r for r in emulator.requests if r.status < 400]

@@ -6,14 +6,11 @@ import json
 
 import pytest
 
-from custom_components.qbitrr.api.maindata import (
-    TORRENT_FIELDS,
-    Maindata,
-    build_snapshot,
-    merge_maindata,
-    parse_maindata,
-)
-from custom_components.qbitrr.policy.states import StateGroup
+from custom_components.qbitrr.api.maindata import Maindata, merge_maindata, parse_maindata
+from custom_components.qbitrr.model.server import ServerState
+from custom_components.qbitrr.model.states import StateGroup
+from custom_components.qbitrr.model.torrent import TORRENT_FIELDS
+from custom_components.qbitrr.snapshot import build_snapshot
 
 FULL = {
     "rid": 1,
@@ -33,13 +30,13 @@ def test_first_reply_builds_the_model() -> None:
     assert model.rid == 1
     assert set(model.torrents) == {"aa", "bb"}
     # Fields nothing reads are not kept.
-    assert model.torrents["aa"].get("magnet_uri") is None
+    assert not hasattr(model.torrents["aa"], "magnet_uri")
     assert model.torrents["aa"].name == "A"
-    assert model.torrents["aa"].get("state") == "metaDL"
-    assert model.torrents["aa"].get("count") is None  # tuple methods are no fields
+    assert model.torrents["aa"].state == "metaDL"
     assert "magnet_uri" not in TORRENT_FIELDS
     assert model.tags == {"hd"}
-    assert model.server_state["free_space_on_disk"] == 1000
+    assert model.categories == {"radarr": "", "sonarr": ""}
+    assert model.server_state.free_space_on_disk == 1000
 
 
 def test_delta_merges_changed_fields_only() -> None:
@@ -60,7 +57,7 @@ def test_delta_merges_changed_fields_only() -> None:
     assert set(merged.torrents) == {"aa", "cc"}
     assert set(merged.categories) == {"radarr"}
     assert merged.tags == {"new"}
-    assert merged.server_state == {"dl_info_speed": 20, "free_space_on_disk": 1000}
+    assert merged.server_state == ServerState(dl_info_speed=20, free_space_on_disk=1000)
     # The previous model is untouched: readers of it never see a half-merged state.
     assert model.torrents["aa"].state == "metaDL"
     assert set(model.torrents) == {"aa", "bb"}
@@ -102,7 +99,7 @@ def test_malformed_sections_are_ignored() -> None:
     assert set(model.torrents) == {"bb"}
     assert model.categories == {}
     assert model.tags == {"ok"}
-    assert model.server_state == {}
+    assert model.server_state == ServerState()
 
 
 def test_snapshot_counts() -> None:

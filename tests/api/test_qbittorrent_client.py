@@ -9,8 +9,7 @@ from custom_components.qbitrr.api.qbittorrent import (
     QbitNotQbittorrentError,
     QbittorrentClient,
 )
-
-from ..support.web_servers import Reply, serve
+from devtools.web_servers import Reply, serve
 
 OK = Reply(200, b"Ok.", "text/plain")
 VERSIONS = {
@@ -66,7 +65,8 @@ def test_sync_against_a_minimal_server() -> None:
         routes={**VERSIONS, "/api/v2/sync/maindata": Reply(200, body, "application/json")}
     ) as port:
         client = QbittorrentClient(f"http://127.0.0.1:{port}", None, None)
-        snapshot = client.sync()
-        assert snapshot.total == 1
-        assert snapshot.app_version == "v4.5.2"
+        result = client.sync()
+        assert set(result.maindata.torrents) == {"aa"}
+        assert result.info.app_version == "v4.5.2"
+        assert result.full_update
         assert client.full_syncs == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.qbitrr.api.url import InvalidUrlError, normalize_url
+from custom_components.qbitrr.model.url import InvalidUrlError, normalize_url
 
 
 @pytest.mark.parametrize(

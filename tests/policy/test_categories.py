@@ -6,6 +6,7 @@ import pytest
 
 from custom_components.qbitrr.policy.categories import (
     CategorySyncResult,
+    case_variants,
     is_valid_category,
     missing_categories,
 )
@@ -40,8 +41,17 @@ def test_is_valid_category(name: str, valid: bool) -> None:
 
 def test_result_as_dict_is_sorted() -> None:
     result = CategorySyncResult(created=["b", "a"], present=["d", "c"], failed={"z": "x", "y": "w"})
+    result.case_conflicts["Radarr"] = ["radarr"]
     assert result.as_dict() == {
         "created": ["a", "b"],
         "present": ["c", "d"],
         "failed": {"y": "w", "z": "x"},
+        "case_conflicts": {"Radarr": ["radarr"]},
     }
+
+
+def test_case_variants_differ_only_in_case() -> None:
+    existing = {"radarr", "RADARR", "Radarr", "radarr-4k", "sonarr"}
+    assert case_variants("Radarr", existing) == {"radarr", "RADARR"}
+    assert case_variants("lidarr", existing) == frozenset()
+    assert case_variants("Straße", {"STRASSE"}) == {"STRASSE"}

@@ -50,6 +50,8 @@ def run(
     history: dict[tuple[str, str], HistoryEntry] | None = None,
     queues: dict[str, tuple[QueueEntry, ...]] | None = None,
     reachable: frozenset[str] = frozenset({A, B}),
+    unreachable: frozenset[str] = frozenset(),
+    aliases: dict[str, str] | None = None,
     now: int = NOW,
 ) -> Plan:
     return evaluate(
@@ -60,6 +62,8 @@ def run(
             arrs={RADARR: ("radarr", settings or Settings())},
             queues=queues or {},
             history=history or {},
+            unreachable_instances=unreachable,
+            category_aliases=aliases or {},
         )
     )
 
@@ -257,19 +261,20 @@ def test_removal_limit_defers_the_rest_oldest_first() -> None:
 
 def test_removal_goes_through_the_arr_of_the_instance_that_holds_it() -> None:
     on_a, on_b = torrent(instance=A), torrent(instance=B)
-    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_id=42, instance=B),)}
+    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(42,), instance=B),)}
     history = {(A, H1): struck(2), (B, H1): struck(2)}
     plan = run(on_a, on_b, queues=queues, history=history)
     assert kinds(plan) == [(B, H1, ActionKind.ARR_REMOVE)]
     # The copy on A is not the Arr's: it is left alone, and says why.
     assert [(s.instance, s.guard) for s in plan.skipped] == [(A, Guard.COPY_ELSEWHERE)]
-    assert plan.history[(A, H1)].strikes == 3
+    # Strikes counted on that copy before are forgotten: it is nobody's business here.
+    assert (A, H1) not in plan.history
     arr_removal = plan.actions[0]
-    assert (arr_removal.queue_id, arr_removal.media_id, arr_removal.arr) == (7, 42, RADARR)
+    assert (arr_removal.queue_id, arr_removal.media_ids, arr_removal.arr) == (7, (42,), RADARR)
 
 
 def test_unmapped_download_client_is_used_only_for_a_single_copy() -> None:
-    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_id=42, instance=None),)}
+    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(42,), instance=None),)}
     single = run(torrent(), queues=queues, history={(A, H1): struck(2)})
     assert kinds(single) == [(A, H1, ActionKind.ARR_REMOVE)]
     both = run(
@@ -280,6 +285,77 @@ def test_unmapped_download_client_is_used_only_for_a_single_copy() -> None:
     )
     assert both.actions == ()
     assert {s.guard for s in both.skipped} == {Guard.AMBIGUOUS_ARR}
+
+
+def test_only_the_owners_copy_is_struck() -> None:
+    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(42,), instance=B),)}
+    plan = run(torrent(instance=A), torrent(instance=B), queues=queues)
+    assert kinds(plan) == [(B, H1, ActionKind.STRIKE)]
+    assert [(s.instance, s.guard) for s in plan.skipped] == [(A, Guard.COPY_ELSEWHERE)]
+    assert set(plan.history) == {(B, H1)}
+
+
+def test_nothing_is_decided_while_the_owners_instance_is_down() -> None:
+    # Radarr downloads it on B, which cannot be polled: the copy on A is not Radarr's to drop.
+    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(42,), instance=B),)}
+    past = {(A, H1): struck(2)}
+    plan = run(torrent(instance=A), queues=queues, reachable=frozenset({A}), history=past)
+    assert plan.actions == ()
+    assert [(s.instance, s.guard) for s in plan.skipped] == [(A, Guard.OWNER_UNREACHABLE)]
+    assert plan.history[(A, H1)] == past[(A, H1)]  # kept for when it is decided
+
+
+def test_unmapped_client_waits_while_any_instance_is_down() -> None:
+    queues = {H1: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(42,), instance=None),)}
+    plan = run(
+        torrent(),
+        queues=queues,
+        history={(A, H1): struck(2)},
+        reachable=frozenset({A}),
+        unreachable=frozenset({B}),
+    )
+    assert plan.actions == ()
+    assert {s.guard for s in plan.skipped} == {Guard.AMBIGUOUS_ARR}
+
+
+def test_every_id_of_a_download_is_kept_for_the_search() -> None:
+    pack = QueueEntry(arr=RADARR, queue_id=3, media_ids=(501, 502, 503), instance=A)
+    plan = run(torrent(), queues={H1: (pack,)}, history={(A, H1): struck(2)})
+    assert [(a.kind, a.queue_id, a.media_ids) for a in plan.actions] == [
+        (ActionKind.ARR_REMOVE, 3, (501, 502, 503))
+    ]
+
+
+def test_stale_strike_tags_are_cleared() -> None:
+    tagged = frozenset({"qbitrr-strike"})
+    recovered = torrent(state="downloading", dlspeed=10_000, tags=tagged)
+    complete = torrent(hash=H2, state="uploading", progress=1.0, tags=tagged)
+    elsewhere = torrent(hash=H3, instance=A, tags=tagged)
+    queues = {H3: (QueueEntry(arr=RADARR, queue_id=7, media_ids=(), instance=B),)}
+    still_struck = torrent(instance=B, hash=H3, tags=tagged)
+    plan = run(
+        recovered,
+        complete,
+        elsewhere,
+        still_struck,
+        queues=queues,
+        history={(B, H3): struck(1), (A, H3): struck(1)},
+    )
+    assert kinds(plan) == [
+        (A, H1, ActionKind.CLEAR_STRIKE),
+        (A, H2, ActionKind.CLEAR_STRIKE),
+        (A, H3, ActionKind.CLEAR_STRIKE),
+        (B, H3, ActionKind.STRIKE),
+    ]
+    # Not managed: a user's own category is none of qbitrr's business.
+    assert run(torrent(category="manual", tags=tagged)).actions == ()
+
+
+def test_category_aliases_are_judged_as_the_arrs() -> None:
+    plan = run(torrent(category="Radarr"), aliases={"Radarr": "radarr"})
+    assert kinds(plan) == [(A, H1, ActionKind.STRIKE)]
+    assert plan.actions[0].arr == RADARR
+    assert run(torrent(category="Radarr")).actions == ()
 
 
 @pytest.mark.parametrize(

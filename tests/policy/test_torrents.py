@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from custom_components.qbitrr.api.maindata import Torrent
-from custom_components.qbitrr.policy.states import StateGroup
+from custom_components.qbitrr.model.states import StateGroup
+from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.torrents import (
     TorrentFilter,
     distribution,
     distribution_by_state,
     iter_torrents,
-    torrent_tags,
 )
 
 SAME_HASH = "a" * 40
 INSTANCES = {
     "qbt-b": {
-        SAME_HASH: {"category": "radarr", "state": "metaDL", "tags": "hd, qbitrr-protected"},
-        "c" * 40: {"category": "sonarr", "state": "uploading", "tags": ""},
+        SAME_HASH: Torrent(category="radarr", state="metaDL", tags="hd, qbitrr-protected"),
+        "c" * 40: Torrent(category="sonarr", state="uploading", tags=""),
     },
     "qbt-a": {
-        SAME_HASH: {"category": "radarr", "state": "stoppedDL", "tags": "hd"},
-        "b" * 40: {"state": "downloading"},
+        SAME_HASH: Torrent(category="radarr", state="stoppedDL", tags="hd"),
+        "b" * 40: Torrent(state="downloading"),
     },
 }
 
@@ -66,10 +65,3 @@ def test_filters() -> None:
     assert hashes(TorrentFilter(tags={"qbitrr-protected"})) == [("qbt-b", "a")]
     assert hashes(TorrentFilter(categories={"radarr"}, groups={StateGroup.SEEDING})) == []
     assert len(hashes(TorrentFilter())) == 4
-
-
-def test_tags_split_on_commas() -> None:
-    assert torrent_tags(Torrent(tags="a, b c,d")) == ["a", "b c", "d"]
-    assert torrent_tags(Torrent(tags="")) == []
-    assert torrent_tags(Torrent()) == []
-    assert torrent_tags(Torrent(tags=None)) == []

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from http import HTTPStatus
 import json
 from typing import Any, Final
 
 import aiohttp
 
-from .url import normalize_url
+from ..model.arr import (
+    APP_DISPLAY_NAMES,
+    ArrApp,
+    ArrStatus,
+    DiskSpace,
+    DownloadClient,
+    HealthMessage,
+    QueueItem,
+)
+from ..model.url import normalize_url
 
 DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, connect=10)
 QUEUE_PAGE_SIZE: Final = 250
@@ -25,19 +33,10 @@ QUEUE_PAGE_SIZE: Final = 250
 _MAX_QUEUE_PAGES: Final = 400
 
 
-class ArrApp(StrEnum):
-    """The apps qbitrr supports."""
-
-    RADARR = "radarr"
-    SONARR = "sonarr"
-    LIDARR = "lidarr"
-
-
 @dataclass(frozen=True, slots=True)
 class ArrAppTraits:
     """What differs between the apps' APIs."""
 
-    display_name: str
     api_base: str
     include_unknown_param: str
     category_field: str
@@ -48,7 +47,6 @@ class ArrAppTraits:
 
 APPS: Final[Mapping[ArrApp, ArrAppTraits]] = {
     ArrApp.RADARR: ArrAppTraits(
-        display_name="Radarr",
         api_base="/api/v3",
         include_unknown_param="includeUnknownMovieItems",
         category_field="movieCategory",
@@ -57,7 +55,6 @@ APPS: Final[Mapping[ArrApp, ArrAppTraits]] = {
         media_id_field="movieId",
     ),
     ArrApp.SONARR: ArrAppTraits(
-        display_name="Sonarr",
         api_base="/api/v3",
         include_unknown_param="includeUnknownSeriesItems",
         category_field="tvCategory",
@@ -66,7 +63,6 @@ APPS: Final[Mapping[ArrApp, ArrAppTraits]] = {
         media_id_field="episodeId",
     ),
     ArrApp.LIDARR: ArrAppTraits(
-        display_name="Lidarr",
         api_base="/api/v1",
         include_unknown_param="includeUnknownArtistItems",
         category_field="musicCategory",
@@ -75,7 +71,7 @@ APPS: Final[Mapping[ArrApp, ArrAppTraits]] = {
         media_id_field="albumId",
     ),
 }
-_BY_APP_NAME: Final = {traits.display_name.lower(): app for app, traits in APPS.items()}
+_BY_APP_NAME: Final = {name.lower(): app for app, name in APP_DISPLAY_NAMES.items()}
 # Where to look for system/status: Radarr and Sonarr answer on v3, Lidarr on v1.
 _PROBE_BASES: Final = ("/api/v3", "/api/v1")
 
@@ -109,68 +105,6 @@ class ArrUnsupportedAppError(ArrError):
         self.app_name = app_name
 
 
-@dataclass(frozen=True, slots=True)
-class ArrStatus:
-    """What `system/status` tells."""
-
-    app: ArrApp
-    version: str
-    instance_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class HealthMessage:
-    """One entry of the app's health check."""
-
-    source: str
-    type: str
-    message: str
-    wiki_url: str | None
-
-    @property
-    def is_problem(self) -> bool:
-        """Warnings and errors are problems; notices and ok are not."""
-        return self.type in {"warning", "error"}
-
-
-@dataclass(frozen=True, slots=True)
-class DiskSpace:
-    """Free and total space of one root folder."""
-
-    path: str
-    label: str
-    free_space: int
-    total_space: int
-
-
-@dataclass(frozen=True, slots=True)
-class DownloadClient:
-    """A download client configured in the app."""
-
-    name: str
-    implementation: str
-    enabled: bool
-    category: str | None
-    host: str | None
-    port: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class QueueItem:
-    """One download the app is tracking; `torrent_hash` is lower-case like qBittorrent's."""
-
-    id: int
-    torrent_hash: str | None
-    title: str
-    status: str
-    tracked_status: str | None
-    tracked_state: str | None
-    protocol: str | None
-    download_client: str | None
-    media_id: int | None
-    error_message: str | None
-
-
 def _as_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -194,14 +128,9 @@ def parse_queue_record(record: Mapping[str, Any], traits: ArrAppTraits) -> Queue
     return QueueItem(
         id=item_id,
         torrent_hash=download_id.lower() if download_id else None,
-        title=_as_str(record.get("title")) or "",
         status=_as_str(record.get("status")) or "unknown",
-        tracked_status=_as_str(record.get("trackedDownloadStatus")),
-        tracked_state=_as_str(record.get("trackedDownloadState")),
-        protocol=_as_str(record.get("protocol")),
         download_client=_as_str(record.get("downloadClient")),
         media_id=_as_int(record.get(traits.media_id_field)),
-        error_message=_as_str(record.get("errorMessage")),
     )
 
 
@@ -219,6 +148,8 @@ def _download_client(record: Mapping[str, Any], traits: ArrAppTraits) -> Downloa
         category=category if isinstance(category, str) and category else None,
         host=_as_str(fields.get("host")),
         port=_as_int(fields.get("port")),
+        use_ssl=fields.get("useSsl") is True,
+        url_base=_as_str(fields.get("urlBase")) or "",
     )
 
 
@@ -315,11 +246,7 @@ class ArrClient:
         app = _BY_APP_NAME.get(app_name.lower())
         if app is None or (expected_base is not None and APPS[app].api_base != expected_base):
             raise ArrUnsupportedAppError(app_name)
-        return ArrStatus(
-            app=app,
-            version=_as_str(payload.get("version")) or "",
-            instance_name=_as_str(payload.get("instanceName")) or APPS[app].display_name,
-        )
+        return ArrStatus(app=app, version=_as_str(payload.get("version")) or "")
 
     async def health(self) -> list[HealthMessage]:
         """Read the app's health check."""
@@ -337,8 +264,6 @@ class ArrClient:
         """Read free and total space of the app's folders."""
         return [
             DiskSpace(
-                path=_as_str(item.get("path")) or "",
-                label=_as_str(item.get("label")) or "",
                 free_space=_as_int(item.get("freeSpace")) or 0,
                 total_space=_as_int(item.get("totalSpace")) or 0,
             )
@@ -377,15 +302,20 @@ class ArrClient:
         return items
 
     async def remove_from_queue(
-        self, item_id: int, *, remove_from_client: bool, blocklist: bool
+        self, item_id: int, *, remove_from_client: bool, blocklist: bool, skip_redownload: bool
     ) -> None:
-        """Remove one queue item, optionally deleting it in the client and blocklisting it."""
+        """Remove one queue item, optionally deleting it in the client and blocklisting it.
+
+        With `skip_redownload` the app does not search for a replacement itself after a
+        blocklisting removal (qbitrr then searches, and knows what it searched).
+        """
         await self._request(
             "DELETE",
             f"/queue/{item_id}",
             params={
                 "removeFromClient": str(remove_from_client).lower(),
                 "blocklist": str(blocklist).lower(),
+                "skipRedownload": str(skip_redownload).lower(),
             },
         )
 

@@ -8,49 +8,16 @@ poll of an idle server cost a few hundred bytes instead of the whole torrent lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
-from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 import re
-import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
-from ..policy.states import StateGroup, state_group
-
-
-class Torrent(NamedTuple):
-    """One torrent, holding only what entities, services and the policy read.
-
-    A named tuple rather than qBittorrent's dict of 48 to 69 fields: under 1 kB per torrent
-    at 10,000 torrents, immutable (a poll replaces it, readers never see half an update),
-    and readable like the dict through `get`. Values are kept as the server sent them;
-    readers check their types.
-    """
-
-    name: Any = ""
-    state: Any = ""
-    category: Any = ""
-    tags: Any = ""
-    progress: Any = 0.0
-    size: Any = 0
-    dlspeed: Any = 0
-    upspeed: Any = 0
-    eta: Any = 0
-    ratio: Any = 0.0
-    added_on: Any = 0
-    last_activity: Any = 0
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Read a field by its qBittorrent name, like dict.get."""
-        return getattr(self, key) if key in TORRENT_FIELDS else default
-
-
-TORRENT_FIELDS: frozenset[str] = frozenset(Torrent._fields)
-# Values shared by many torrents: one string object each instead of one per torrent.
-_SHARED_STRINGS = frozenset({"state", "category", "tags"})
+from ..model.server import ServerState
+from ..model.torrent import TORRENT_FIELDS, Torrent, as_str, updated_torrent
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +26,9 @@ class Maindata:
 
     rid: int = 0
     torrents: Mapping[str, Torrent] = field(default_factory=dict)
-    categories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)  # name -> save path
     tags: frozenset[str] = frozenset()
-    server_state: Mapping[str, Any] = field(default_factory=dict)
+    server_state: ServerState = field(default_factory=ServerState)
     # Hashes the last reply added or changed, and removed, so followers need not compare all;
     # meaningless when `full` (the reply replaced everything).
     changed: frozenset[str] = frozenset()
@@ -118,13 +85,28 @@ def _decode_value(text: str, start: int) -> tuple[Any, int]:
         return _DECODER.raw_decode(text, start)
 
 
+def _read_key(text: str, position: int) -> tuple[str, int]:
+    """Read the object key at `position` (its opening quote); return it and the position after.
+
+    Keys here are info-hashes: plain hex. A key with an escape is not what we expect, and the
+    caller's fallback (the plain parse) decodes the reply instead.
+    """
+    if text[position] != '"':
+        raise ValueError("expected a key")
+    end = text.index('"', position + 1)
+    key = text[position + 1 : end]
+    if "\\" in key:
+        raise ValueError("escaped key")
+    return key, end + 1
+
+
 def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str, Any]:
     torrents: dict[str, dict[str, Any]] = {}
     while True:
         position = _skip_whitespace(text, position)
         if text[position] == "}":
             break
-        key, position = _scanstring(text, position + 1)
+        key, position = _read_key(text, position)
         position = _skip_whitespace(text, position)
         if text[position] != ":":
             raise ValueError("expected a colon")
@@ -140,15 +122,6 @@ def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str,
         raise ValueError("unexpected layout")
     rest["torrents"] = torrents
     return rest
-
-
-def _keep_fields(partial: Mapping[str, Any]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
-    for key, value in partial.items():
-        if key in TORRENT_FIELDS:
-            shared = key in _SHARED_STRINGS and isinstance(value, str)
-            kept[key] = sys.intern(value) if shared else value
-    return kept
 
 
 def _as_mapping(value: object) -> Mapping[str, Any]:
@@ -176,31 +149,28 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
     for torrent_hash, partial in _as_mapping(reply.get("torrents")).items():
         if not isinstance(partial, Mapping):
             continue
-        known = torrents.get(torrent_hash)
-        update = _keep_fields(partial)
-        if known is None:
-            torrents[torrent_hash] = Torrent(**update)
-        elif update:
-            torrents[torrent_hash] = known._replace(**update)
-        else:
+        updated = updated_torrent(torrents.get(torrent_hash), partial)
+        if updated is None:
             continue  # only fields nobody reads changed (qBittorrent's clocks)
+        torrents[torrent_hash] = updated
         changed.add(torrent_hash)
     removed: set[str] = set()
     for torrent_hash in _as_names(reply.get("torrents_removed")):
         if torrents.pop(torrent_hash, None) is not None:
             removed.add(torrent_hash)
 
-    categories: dict[str, Mapping[str, Any]] = dict(base.categories)
+    categories: dict[str, str] = dict(base.categories)
     for name, partial in _as_mapping(reply.get("categories")).items():
         if isinstance(partial, Mapping):
-            categories[name] = {**categories.get(name, {}), **partial}
+            path = partial.get("savePath")
+            categories[name] = as_str(path) if path is not None else categories.get(name, "")
     for name in _as_names(reply.get("categories_removed")):
         categories.pop(name, None)
 
     tags = (set(base.tags) | set(_as_names(reply.get("tags")))) - set(
         _as_names(reply.get("tags_removed"))
     )
-    server_state = {**base.server_state, **_as_mapping(reply.get("server_state"))}
+    server_state = base.server_state.merged(_as_mapping(reply.get("server_state")))
 
     return Maindata(
         rid=new_rid,
@@ -211,93 +181,4 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         changed=frozenset(changed),
         removed=frozenset(removed),
         full=full,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class QbitSnapshot:
-    """What one poll of a qBittorrent server yields: the model plus figures computed once."""
-
-    maindata: Maindata
-    app_version: str
-    webapi_version: str
-    counts: Mapping[StateGroup, int]
-    category_counts: Mapping[str, int]
-    # {category: {state group: count}}, only groups that occur.
-    category_group_counts: Mapping[str, Mapping[StateGroup, int]]
-    full_update: bool
-
-    @property
-    def torrents(self) -> Mapping[str, Torrent]:
-        """Torrents by hash."""
-        return self.maindata.torrents
-
-    @property
-    def server_state(self) -> Mapping[str, Any]:
-        """Transfer figures and disk space as the server reports them."""
-        return self.maindata.server_state
-
-    @property
-    def total(self) -> int:
-        """Number of torrents on the server."""
-        return len(self.maindata.torrents)
-
-
-def _category(torrent: Torrent) -> str:
-    category = torrent.category
-    return category if isinstance(category, str) else ""
-
-
-def build_snapshot(
-    maindata: Maindata,
-    *,
-    app_version: str,
-    webapi_version: str,
-    full_update: bool,
-    previous: QbitSnapshot | None = None,
-) -> QbitSnapshot:
-    """Compute the per-poll figures from a merged model.
-
-    With the previous snapshot and an incremental model, only the torrents the reply touched
-    are counted again: an idle poll of 10,000 torrents costs microseconds, not milliseconds.
-    """
-    counts: dict[StateGroup, int]
-    by_category: dict[str, dict[StateGroup, int]]
-    if previous is None or maindata.full:
-        counts = dict.fromkeys(StateGroup, 0)
-        by_category = {}
-        touched: Iterable[tuple[Torrent | None, Torrent | None]] = (
-            (None, torrent) for torrent in maindata.torrents.values()
-        )
-    else:
-        counts = dict(previous.counts)
-        by_category = {c: dict(g) for c, g in previous.category_group_counts.items()}
-        old = previous.maindata.torrents
-        touched = (
-            (old.get(h), maindata.torrents.get(h)) for h in maindata.changed | maindata.removed
-        )
-    for before, after in touched:
-        for torrent, step in ((before, -1), (after, 1)):
-            if torrent is None:
-                continue
-            group = state_group(torrent.state)
-            counts[group] += step
-            groups = by_category.setdefault(_category(torrent), {})
-            groups[group] = groups.get(group, 0) + step
-    category_group_counts = {
-        category: {group: n for group, n in groups.items() if n}
-        for category, groups in by_category.items()
-        if any(groups.values())
-    }
-    category_counts = dict.fromkeys(maindata.categories, 0) | {
-        category: sum(groups.values()) for category, groups in category_group_counts.items()
-    }
-    return QbitSnapshot(
-        maindata=maindata,
-        app_version=app_version,
-        webapi_version=webapi_version,
-        counts=counts,
-        category_counts=category_counts,
-        category_group_counts=category_group_counts,
-        full_update=full_update,
     )

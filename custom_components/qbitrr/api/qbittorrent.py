@@ -8,18 +8,21 @@ Assistant side only ever sees `QbitAuthError`, `QbitConnectionError` and their k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+import functools
 import re
-from typing import Any, Final
+import threading
+from typing import Any, Concatenate, Final
 
 import qbittorrentapi
 from qbittorrentapi.definitions import APINames
 from requests import exceptions as requests_exceptions
 
-from .maindata import Maindata, QbitSnapshot, build_snapshot, merge_maindata, parse_maindata
-from .url import normalize_url
+from ..model.url import normalize_url
+from .library import drop_session, post_raw
+from .maindata import Maindata, merge_maindata, parse_maindata
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 # A full snapshot every this many polls bounds how long the model can drift if a reply was
@@ -51,12 +54,42 @@ class QbitNotQbittorrentError(QbitError):
     """Something answered, but it is not a qBittorrent WebUI."""
 
 
+class QbitConflictError(QbitError):
+    """The server refused to create what exists already."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
     """Versions the server reports."""
 
     app_version: str
     webapi_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """One poll: the merged model, the server's versions, and whether the reply was full."""
+
+    maindata: Maindata
+    info: ServerInfo
+    full_update: bool
+
+
+def _one_at_a_time[**P, R](
+    method: Callable[Concatenate[QbittorrentClient, P], R],
+) -> Callable[Concatenate[QbittorrentClient, P], R]:
+    """Serialise calls to one server: the session cookie and the sync state are shared.
+
+    Two threads that each meet an expired session would both log in again and race on the
+    cookie; the poll, services, handling and category sync all call from executor threads.
+    """
+
+    def locked(self: QbittorrentClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(locked, method)
+    return locked
 
 
 @contextmanager
@@ -108,7 +141,8 @@ def _describe(err: Exception) -> str:
 class QbittorrentClient:
     """One qBittorrent server: validation, incremental polling and the merged model.
 
-    Not thread-safe on its own; the coordinator runs one call at a time in the executor.
+    Every public call holds the client's lock, so one server sees one call at a time while
+    servers stay independent of each other.
     """
 
     def __init__(
@@ -134,24 +168,20 @@ class QbittorrentClient:
             SIMPLE_RESPONSES=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
+        self._lock = threading.Lock()
         self._maindata: Maindata | None = None
-        self._snapshot: QbitSnapshot | None = None
         self._info: ServerInfo | None = None
         self._polls_since_full = 0
         self.full_syncs = 0
         self.incremental_syncs = 0
 
     @property
-    def api(self) -> qbittorrentapi.Client:
-        """The underlying qbittorrent-api client, for actions."""
-        return self._api
-
-    @property
     def maindata(self) -> Maindata | None:
         """The merged model, or None before the first poll and after an error."""
         return self._maindata
 
-    def validate(self) -> ServerInfo:
+    @_one_at_a_time
+    def validate(self) -> None:
         """Log in and read the versions; raise the matching `QbitError` when that fails."""
         try:
             with _translate_errors():
@@ -159,7 +189,7 @@ class QbittorrentClient:
         except QbitAuthError:
             self._raise_if_not_qbittorrent()
             raise
-        return self._read_info()
+        self._read_info()
 
     def _raise_if_not_qbittorrent(self) -> None:
         """After a refused login, tell a real qBittorrent from a page that merely answered."""
@@ -187,7 +217,8 @@ class QbittorrentClient:
         self._info = ServerInfo(app_version=app_version, webapi_version=webapi_version)
         return self._info
 
-    def sync(self) -> QbitSnapshot:
+    @_one_at_a_time
+    def sync(self) -> SyncResult:
         """Poll once: ask only for what changed since the last reply and merge it.
 
         After any error the next poll starts over with a full `rid=0` reply, since a reply
@@ -202,7 +233,7 @@ class QbittorrentClient:
             if "rid" not in reply:
                 raise QbitNotQbittorrentError("unexpected sync reply")
         except QbitError:
-            self.reset()
+            self._forget()
             raise
         full_update = previous is None or bool(reply.get("full_update"))
         if full_update:
@@ -212,21 +243,16 @@ class QbittorrentClient:
             self.incremental_syncs += 1
             self._polls_since_full += 1
         self._maindata = merge_maindata(previous, reply)
-        self._snapshot = build_snapshot(
-            self._maindata,
-            app_version=info.app_version,
-            webapi_version=info.webapi_version,
-            full_update=full_update,
-            previous=self._snapshot if previous is not None else None,
-        )
-        return self._snapshot
+        return SyncResult(self._maindata, info, full_update)
 
-    def create_categories(self, names: list[str]) -> dict[str, str | None]:
-        """Create categories; per name None when created, "exists", or the failure's reason.
+    @_one_at_a_time
+    def create_categories(self, names: list[str]) -> dict[str, QbitError | None]:
+        """Create categories; per name None when created, else why not.
 
-        Each name is tried on its own, so one refused name does not stop the others.
+        Each name is tried on its own, so one refused name does not stop the others. A name
+        that exists already gives `QbitConflictError`.
         """
-        outcome: dict[str, str | None] = {}
+        outcome: dict[str, QbitError | None] = {}
         for name in names:
             try:
                 with _translate_errors():
@@ -234,45 +260,52 @@ class QbittorrentClient:
             except QbitNotQbittorrentError as err:
                 # qBittorrent answers 409 for a name that exists (or that it refuses).
                 conflict = isinstance(err.__cause__, qbittorrentapi.Conflict409Error)
-                outcome[name] = "exists" if conflict else str(err)
+                outcome[name] = QbitConflictError("exists") if conflict else err
             except QbitError as err:
-                outcome[name] = str(err) or type(err).__name__
+                outcome[name] = err
             else:
                 outcome[name] = None
         return outcome
 
     # --- actions (blocking; each maps errors like polling does) -----------------------------
 
+    @_one_at_a_time
     def add_tags(self, hashes: list[str], tags: list[str]) -> None:
         """Add tags (created when missing) to torrents."""
         with _translate_errors():
             self._api.torrents_add_tags(tags=tags, torrent_hashes=hashes)
 
+    @_one_at_a_time
     def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
         """Remove tags from torrents (the tags themselves stay defined)."""
         with _translate_errors():
             self._api.torrents_remove_tags(tags=tags, torrent_hashes=hashes)
 
+    @_one_at_a_time
     def pause(self, hashes: list[str]) -> None:
         """Pause (4.x) or stop (5.x) torrents; the library picks the call."""
         with _translate_errors():
             self._api.torrents_stop(torrent_hashes=hashes)
 
+    @_one_at_a_time
     def resume(self, hashes: list[str]) -> None:
         """Resume (4.x) or start (5.x) torrents."""
         with _translate_errors():
             self._api.torrents_start(torrent_hashes=hashes)
 
+    @_one_at_a_time
     def recheck(self, hashes: list[str]) -> None:
         """Force a recheck of torrents."""
         with _translate_errors():
             self._api.torrents_recheck(torrent_hashes=hashes)
 
+    @_one_at_a_time
     def delete(self, hashes: list[str], *, delete_files: bool) -> None:
         """Delete torrents, with or without their files."""
         with _translate_errors():
             self._api.torrents_delete(delete_files=delete_files, torrent_hashes=hashes)
 
+    @_one_at_a_time
     def tracker_messages(self, hashes: list[str]) -> dict[str, str | None]:
         """Return the trackers' messages per torrent, joined; DHT, PeX and LSD rows left out."""
         messages: dict[str, str | None] = {}
@@ -297,23 +330,18 @@ class QbittorrentClient:
         full reply be decoded without freezing the event loop; see `parse_maindata`.
         """
         with _translate_errors():
-            response = self._api._post(  # noqa: SLF001 - the library parses in one go
-                _name=APINames.Sync, _method="maindata", data={"rid": rid}
-            )
+            body = post_raw(self._api, APINames.Sync, "maindata", {"rid": rid})
         try:
-            return parse_maindata(response.content)
+            return parse_maindata(body)
         except (ValueError, UnicodeDecodeError) as err:
             raise QbitNotQbittorrentError("unexpected sync reply") from err
 
-    def reset(self) -> None:
+    def _forget(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
         self._maindata = None
-        self._snapshot = None
         self._info = None
 
+    @_one_at_a_time
     def close(self) -> None:
-        """Drop the HTTP session without a logout round trip (the server may be gone).
-
-        qBittorrent expires idle sessions by itself, so skipping the logout leaks nothing.
-        """
-        self._api._trigger_session_initialization()  # noqa: SLF001
+        """Drop the HTTP session without a logout round trip (the server may be gone)."""
+        drop_session(self._api)

@@ -23,13 +23,21 @@ def missing_categories(wanted: Iterable[str], existing: Iterable[str]) -> list[s
     return sorted(set(wanted) - set(existing))
 
 
+def case_variants(name: str, existing: Iterable[str]) -> frozenset[str]:
+    """Existing categories that differ from `name` only in case (qBittorrent tells them apart)."""
+    folded = name.casefold()
+    return frozenset(other for other in existing if other != name and other.casefold() == folded)
+
+
 @dataclass(slots=True)
 class CategorySyncResult:
-    """What happened on one instance."""
+    """What happened on one instance; failures are error codes (see the README)."""
 
     created: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # Wanted name -> spellings on the instance that differ only in case: not created.
+    case_conflicts: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for a service response."""
@@ -37,4 +45,5 @@ class CategorySyncResult:
             "created": sorted(self.created),
             "present": sorted(self.present),
             "failed": dict(sorted(self.failed.items())),
+            "case_conflicts": dict(sorted(self.case_conflicts.items())),
         }

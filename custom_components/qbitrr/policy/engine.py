@@ -7,12 +7,14 @@ exactly what a real run would do, and every rule and guard is tested on literal 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 
+from ..model.states import StateGroup, states_of
+from ..model.torrent import TorrentKey
 from .model import (
     REMOVALS,
+    TAG_STRIKE,
     Action,
     ActionKind,
     Guard,
@@ -24,11 +26,9 @@ from .model import (
     Settings,
     Skipped,
     TorrentInfo,
-    TorrentKey,
-    UnknownTorrentAction,
 )
+from .routing import route
 from .rules import RECHECK_FIRST, Clock, is_slow, rules_for
-from .states import StateGroup, states_of
 
 # After a recheck, remember it this long, so a torrent that errors again is not rechecked in
 # a loop but goes on to strikes.
@@ -36,12 +36,6 @@ RECHECK_MEMORY = 24 * 3600
 
 _SEEDING_STATES = states_of(StateGroup.SEEDING)
 _PAUSED_STATES = states_of(StateGroup.PAUSED)
-
-_UNKNOWN_KINDS = {
-    UnknownTorrentAction.TAG: ActionKind.TAG,
-    UnknownTorrentAction.DELETE: ActionKind.DELETE,
-    UnknownTorrentAction.DELETE_WITH_FILES: ActionKind.DELETE_WITH_FILES,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +48,8 @@ class _Bad:
     rule: Rule
     reason: str
     entry: HistoryEntry
+    kind: ActionKind
+    queue_entry: QueueEntry | None
 
 
 def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
@@ -68,30 +64,6 @@ def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
     return None
 
 
-def _route(
-    torrent: TorrentInfo,
-    entries: tuple[QueueEntry, ...],
-    settings: Settings,
-    copies: Mapping[str, int],
-) -> tuple[ActionKind, QueueEntry | None] | Guard:
-    """Decide who removes a bad torrent: the Arr that downloads it there, or nobody."""
-    own = [entry for entry in entries if entry.instance == torrent.instance]
-    if own:
-        return ActionKind.ARR_REMOVE, own[0]
-    unmapped = [entry for entry in entries if entry.instance is None]
-    if unmapped:
-        # The Arr's download client could not be matched to an instance: safe only when this
-        # is the one copy of the hash.
-        if copies[torrent.hash] == 1:
-            return ActionKind.ARR_REMOVE, unmapped[0]
-        return Guard.AMBIGUOUS_ARR
-    if entries:
-        # An Arr tracks this hash on another instance; this copy is left alone rather than
-        # treated as nobody's.
-        return Guard.COPY_ELSEWHERE
-    return _UNKNOWN_KINDS[settings.unknown_action], None
-
-
 class _Evaluation:
     """The state of one evaluation while it walks the torrents."""
 
@@ -102,6 +74,9 @@ class _Evaluation:
         for arr in sorted(data.arrs):
             category, settings = data.arrs[arr]
             self.by_category.setdefault(category, (arr, settings))
+        for alias, category in data.category_aliases.items():
+            if category in self.by_category:
+                self.by_category.setdefault(alias, self.by_category[category])
         # Entries of unreachable instances are kept untouched until they are back.
         self.history: dict[TorrentKey, HistoryEntry] = {
             key: entry
@@ -111,6 +86,8 @@ class _Evaluation:
         self.actions: list[Action] = []
         self.skipped: list[Skipped] = []
         self.due: list[_Bad] = []
+        self.strike_tagged: list[TorrentInfo] = []
+        self._copies: Counter[str] | None = None
         # No rule looked at the slowness of most torrents: they share one clock.
         self.clock = Clock(now=self.now, slow_since=None)
 
@@ -121,15 +98,14 @@ class _Evaluation:
             )
         )
 
-    def copies(self) -> Counter[str]:
-        """How many reachable instances hold each managed hash that is due for removal."""
-        due = {bad.torrent.hash for bad in self.due}
-        managed = self.by_category
-        return Counter(
-            torrent.hash
-            for torrent in self.data.torrents
-            if torrent.hash in due and torrent.category in managed
-        )
+    def copies(self, torrent_hash: str) -> int:
+        """How many reachable instances hold this hash in a managed category (counted once)."""
+        if self._copies is None:
+            managed = self.by_category
+            self._copies = Counter(
+                torrent.hash for torrent in self.data.torrents if torrent.category in managed
+            )
+        return self._copies[torrent_hash]
 
     def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:
         """Evaluate one managed, incomplete torrent."""
@@ -141,24 +117,74 @@ class _Evaluation:
         if is_slow(torrent, settings):
             slow_since = past.slow_since if past and past.slow_since is not None else now
             clock = Clock(now, slow_since)
-        for rule, check in rules_for(torrent.state):  # noqa: B007 - the match, read below
-            reason = check(torrent, settings, clock)
-            if reason is not None:
-                break
-        else:  # no rule matched
+        matched = _first_match(torrent, settings, clock)
+        if matched is None:
             if past and past.rechecked_at is not None and now - past.rechecked_at < RECHECK_MEMORY:
                 self.history[key] = past._replace(strikes=0, rule=None, slow_since=slow_since)
             elif slow_since is not None:
                 self.history[key] = HistoryEntry(first_seen_bad=now, slow_since=slow_since)
             return
+        rule, reason = matched
+        routed = self._route_or_skip(torrent, arr, settings, rule, past)
+        if routed is not None:
+            self._count(
+                torrent,
+                arr,
+                settings,
+                (rule, reason),
+                past=past,
+                slow_since=slow_since,
+                routed=routed,
+            )
 
-        guard = _guard(torrent, settings, now)
+    def _route_or_skip(
+        self,
+        torrent: TorrentInfo,
+        arr: str,
+        settings: Settings,
+        rule: Rule,
+        past: HistoryEntry | None,
+    ) -> tuple[ActionKind, QueueEntry | None] | None:
+        """Return who would act on a bad torrent; None when a guard keeps it (recorded)."""
+        key = (torrent.instance, torrent.hash)
+        guard = _guard(torrent, settings, self.now)
         if guard is not None:
             self.skip(torrent, arr, rule, guard)
             if past is not None:
                 self.history[key] = past
-            return
+            return None
+        data = self.data
+        routed = route(
+            torrent,
+            data.queues.get(torrent.hash, ()),
+            settings,
+            reachable=data.reachable_instances,
+            any_unreachable=bool(data.unreachable_instances),
+            copies=self.copies,
+        )
+        if isinstance(routed, Guard):
+            # Not this copy's business (yet): no strike, no tag. Another Arr's copy forgets
+            # what was counted here; an undecided one keeps it for when it is decided.
+            self.skip(torrent, arr, rule, routed)
+            if past is not None and routed is not Guard.COPY_ELSEWHERE:
+                self.history[key] = past
+            return None
+        return routed
 
+    def _count(
+        self,
+        torrent: TorrentInfo,
+        arr: str,
+        settings: Settings,
+        matched: tuple[Rule, str],
+        *,
+        past: HistoryEntry | None,
+        slow_since: int | None,
+        routed: tuple[ActionKind, QueueEntry | None],
+    ) -> None:
+        """Recheck first, strike, or put the torrent up for removal at its strike limit."""
+        now, key = self.now, (torrent.instance, torrent.hash)
+        rule, reason = matched
         counting = past is not None and past.strikes > 0
         first_seen = past.first_seen_bad if past is not None and counting else now
         rechecked_at = past.rechecked_at if past is not None else None
@@ -182,24 +208,18 @@ class _Evaluation:
             )
             return
         entry = HistoryEntry(first_seen, strikes, rule, rechecked_at, slow_since)
-        self.due.append(_Bad(torrent, arr, settings, rule, reason, entry))
+        self.due.append(_Bad(torrent, arr, settings, rule, reason, entry, *routed))
 
     def removals(self) -> None:
         """Route the torrents at their strike limit, oldest problem first, within the limits."""
         if not self.due:
             return
         removed: Counter[str] = Counter()
-        copies = self.copies()
         for bad in sorted(
             self.due, key=lambda b: (b.entry.first_seen_bad, b.torrent.instance, b.torrent.hash)
         ):
             torrent, key = bad.torrent, (bad.torrent.instance, bad.torrent.hash)
-            routed = _route(torrent, self.data.queues.get(torrent.hash, ()), bad.settings, copies)
-            if isinstance(routed, Guard):
-                self.skip(torrent, bad.arr, bad.rule, routed)
-                self.history[key] = bad.entry
-                continue
-            kind, queue_entry = routed
+            kind, queue_entry = bad.kind, bad.queue_entry
             arr = queue_entry.arr if queue_entry is not None else bad.arr
             reason = f"{bad.reason}; strike {bad.entry.strikes} of {bad.settings.strikes}"
             if kind in REMOVALS:
@@ -222,9 +242,35 @@ class _Evaluation:
                     kind,
                     reason,
                     queue_id=queue_entry.queue_id if queue_entry else None,
-                    media_id=queue_entry.media_id if queue_entry else None,
+                    media_ids=queue_entry.media_ids if queue_entry else (),
                 )
             )
+
+    def clear_stale_strikes(self) -> None:
+        """Untag torrents that carry the strike tag but are struck no more."""
+        acted = {(action.instance, action.hash) for action in self.actions}
+        for torrent in self.strike_tagged:
+            key = (torrent.instance, torrent.hash)
+            entry = self.history.get(key)
+            arr, settings = self.by_category[torrent.category]
+            if (
+                key in acted
+                or (entry is not None and entry.strikes > 0)
+                or (settings.protect_tag and settings.protect_tag in torrent.tags)
+            ):
+                continue  # still struck, acted on, or the user's: never touched
+            self.actions.append(
+                _action(torrent, arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
+            )
+
+
+def _first_match(torrent: TorrentInfo, settings: Settings, clock: Clock) -> tuple[Rule, str] | None:
+    """Return the first rule (in precedence) that finds the torrent bad, with its reason."""
+    for rule, check in rules_for(torrent.state):
+        reason = check(torrent, settings, clock)
+        if reason is not None:
+            return rule, reason
+    return None
 
 
 # States some rule looks at whatever the settings; downloading ones only matter when the slow
@@ -246,14 +292,17 @@ def evaluate(data: PolicyInput) -> Plan:
     }
     history = data.history
     evaluate_one = run.torrent
+    strike_tagged = run.strike_tagged
     # Cheapest tests first: most of a library seeds.
     for torrent in data.torrents:
-        state = torrent.state
-        if state in _SEEDING_STATES or torrent.progress >= 1:
-            continue  # complete torrents are never touched
         managed = managed_categories.get(torrent.category)
         if managed is None:
             continue
+        if TAG_STRIKE in torrent.tags:
+            strike_tagged.append(torrent)
+        state = torrent.state
+        if state in _SEEDING_STATES or torrent.progress >= 1:
+            continue  # complete torrents are never touched
         arr, settings, watches_downloads = managed
         if (
             watches_downloads
@@ -264,6 +313,7 @@ def evaluate(data: PolicyInput) -> Plan:
             evaluate_one(torrent, arr, settings)
         # else: no rule can match and there is nothing to remember
     run.removals()
+    run.clear_stale_strikes()
     by_key = attrgetter("instance", "hash")
     run.actions.sort(key=by_key)
     run.skipped.sort(key=by_key)
@@ -283,7 +333,7 @@ def _action(
     reason: str,
     *,
     queue_id: int | None = None,
-    media_id: int | None = None,
+    media_ids: tuple[int, ...] = (),
 ) -> Action:
     return _new_tuple(
         Action,
@@ -297,6 +347,6 @@ def _action(
             kind,
             reason,
             queue_id,
-            media_id,
+            media_ids,
         ),
     )

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from ..model.torrent import TorrentKey
+
 # Tags qbitrr writes all carry this prefix, so users can tell them from their own:
 # qbitrr-strike: a rule matched and strikes are counting; qbitrr-bad: bad, unknown to every
 # Arr and left in place (the default for such torrents). qbitrr-protected is the user's: a
@@ -45,6 +47,7 @@ class ActionKind(StrEnum):
     DELETE = "delete"  # unknown to every Arr: delete the torrent, keep its files
     DELETE_WITH_FILES = "delete_with_files"  # unknown to every Arr: delete torrent and files
     DEFERRED = "deferred"  # would be removed, but the run's removal limit was reached
+    CLEAR_STRIKE = "clear_strike"  # carries TAG_STRIKE but is no longer struck: tag removed
 
 
 REMOVALS = frozenset({ActionKind.ARR_REMOVE, ActionKind.DELETE, ActionKind.DELETE_WITH_FILES})
@@ -67,6 +70,7 @@ class Guard(StrEnum):
     PAUSED = "paused"  # paused/stopped by the user
     AMBIGUOUS_ARR = "ambiguous_arr"  # in an Arr queue, but the instance it uses is unclear
     COPY_ELSEWHERE = "copy_elsewhere"  # an Arr tracks the copy of this hash on another instance
+    OWNER_UNREACHABLE = "owner_unreachable"  # the instance the Arr downloads it on is down
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +107,16 @@ class TorrentInfo(NamedTuple):
 
 
 class QueueEntry(NamedTuple):
-    """A torrent an Arr knows (an item of its queue)."""
+    """A download an Arr knows: its queue records of one hash, taken together.
+
+    A season pack or a discography is one download with a record per episode or album.
+    """
 
     arr: str  # config entry id of the Arr
-    queue_id: int
-    media_id: int | None
-    # Instance the Arr's download client points at; None when it cannot be told.
+    queue_id: int  # the first record's id: removing it removes the download
+    media_ids: tuple[int, ...]  # every record's episode, movie or album: what to search again
+    # Instance (any configured one, reachable or not) the Arr's download client points at;
+    # None when it cannot be told.
     instance: str | None
 
 
@@ -124,9 +132,6 @@ class HistoryEntry(NamedTuple):
     last_action_at: int | None = None
 
 
-type TorrentKey = tuple[str, str]  # (instance, hash)
-
-
 @dataclass(frozen=True, slots=True)
 class PolicyInput:
     """Everything one evaluation reads."""
@@ -139,6 +144,10 @@ class PolicyInput:
     # hash -> the queue entries of every Arr holding it (an Arr's queue is per hash).
     queues: Mapping[str, tuple[QueueEntry, ...]]
     history: Mapping[TorrentKey, HistoryEntry]
+    # Configured instances that could not be polled: a torrent may have a copy there.
+    unreachable_instances: frozenset[str] = frozenset()
+    # Other spellings of an Arr's category (differing only in case) -> the Arr's category.
+    category_aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 class Action(NamedTuple):
@@ -153,7 +162,7 @@ class Action(NamedTuple):
     kind: ActionKind
     reason: str  # human-readable, e.g. "stalled for 42 min (delay 15 min), strike 3 of 3"
     queue_id: int | None = None  # for ARR_REMOVE
-    media_id: int | None = None  # for ARR_REMOVE: what to search again
+    media_ids: tuple[int, ...] = ()  # for ARR_REMOVE: what to search again
 
 
 class Skipped(NamedTuple):

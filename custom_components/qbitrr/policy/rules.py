@@ -6,8 +6,8 @@ from collections.abc import Callable
 import re
 from typing import NamedTuple
 
+from ..model.states import StateGroup, states_of
 from .model import Rule, Settings, TorrentInfo
-from .states import StateGroup, states_of
 
 _DOWNLOADING_STATES = states_of(StateGroup.DOWNLOADING)
 

@@ -9,24 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
-from ..api.maindata import Torrent
-from .states import StateGroup, state_group
+from ..model.states import StateGroup, state_group
+from ..model.torrent import Torrent, split_tags
 
 type InstanceTorrents = Mapping[str, Mapping[str, Torrent]]
-
-
-def torrent_tags(torrent: Torrent) -> list[str]:
-    """Split the tags, which qBittorrent sends as one comma-separated string."""
-    tags = torrent.get("tags")
-    if not isinstance(tags, str):
-        return []
-    return [tag.strip() for tag in tags.split(",") if tag.strip()]
-
-
-def torrent_category(torrent: Torrent) -> str:
-    """Return the category, or "" for none."""
-    category = torrent.get("category")
-    return category if isinstance(category, str) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +25,11 @@ class TorrentFilter:
 
     def matches(self, torrent: Torrent) -> bool:
         """Whether the torrent passes every given criterion (tags: any of them)."""
-        if self.categories and torrent_category(torrent) not in self.categories:
+        if self.categories and torrent.category not in self.categories:
             return False
-        if self.groups and state_group(torrent.get("state")) not in self.groups:
+        if self.groups and state_group(torrent.state) not in self.groups:
             return False
-        return not self.tags or any(tag in self.tags for tag in torrent_tags(torrent))
+        return not self.tags or any(tag in self.tags for tag in split_tags(torrent.tags))
 
 
 def iter_torrents(
@@ -69,7 +55,7 @@ def distribution(
         category: dict.fromkeys(sorted(instances), 0) for category in sorted(categories or ())
     }
     for instance, _, torrent in iter_torrents(instances):
-        category = torrent_category(torrent)
+        category = torrent.category
         if categories is not None and category not in categories:
             continue
         per_instance = result.setdefault(category, {})
@@ -86,10 +72,10 @@ def distribution_by_state(
         for category in sorted(categories or ())
     }
     for instance, _, torrent in iter_torrents(instances):
-        category = torrent_category(torrent)
+        category = torrent.category
         if categories is not None and category not in categories:
             continue
         groups = result.setdefault(category, {}).setdefault(instance, {})
-        group = str(state_group(torrent.get("state")))
+        group = str(state_group(torrent.state))
         groups[group] = groups.get(group, 0) + 1
     return result

@@ -1,0 +1,146 @@
+"""What a run tells: the service response, each Arr's last run, and the events.
+
+Built from plain data (in a worker thread when a run covers thousands of torrents); firing the
+events is the only part that touches Home Assistant, and it is capped so a tracker outage
+striking 10,000 torrents does not flood the recorder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from ..policy.model import REMOVALS, ActionKind, Plan
+from .executor import RESULT_FAILED, Outcome, OutcomeKey
+
+EVENT_TORRENT_ACTION: Final = "qbitrr_torrent_action"
+EVENT_HANDLING_SUMMARY: Final = "qbitrr_handling_summary"
+# Per run, at most this many per-action events; the rest are counted in one summary event.
+MAX_ACTION_EVENTS: Final = 100
+
+
+@dataclass(slots=True)
+class LastRun:
+    """What the last run for one Arr did, for its sensor."""
+
+    time: datetime
+    dry_run: bool
+    by_rule: dict[str, int]
+    by_action: dict[str, int]
+    failed: int
+    skipped_reason: str | None = None  # an error code when the Arr was not judged
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedArr:
+    """One judged Arr's plan and the names the response shows."""
+
+    entry_id: str
+    title: str
+    plan: Plan
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The rendered run: response, per-Arr last runs, and the events to fire."""
+
+    response: dict[str, Any]
+    last_runs: dict[str, LastRun]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    summary_event: dict[str, Any] | None = None
+
+
+def render(
+    planned: Sequence[PlannedArr],
+    outcomes: Mapping[OutcomeKey, Outcome],
+    instance_titles: Mapping[str, str],
+    skipped_arrs: Mapping[str, tuple[str, str]],
+    *,
+    now: datetime,
+    dry_run: bool,
+) -> RunReport:
+    """Render a run; `skipped_arrs` maps Arrs not judged to (title, error code)."""
+    actions: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    by_rule: Counter[str] = Counter()
+    by_action: Counter[str] = Counter()
+    last_runs: dict[str, LastRun] = {}
+    planned_outcome = Outcome()
+    for arr in planned:
+        arr_rules: Counter[str] = Counter()
+        arr_actions: Counter[str] = Counter()
+        arr_failed = 0
+        for action in arr.plan.actions:
+            outcome = outcomes.get((action.instance, action.hash, arr.entry_id), planned_outcome)
+            actions.append(
+                {
+                    "instance": action.instance,
+                    "instance_title": instance_titles.get(action.instance, action.instance),
+                    "hash": action.hash,
+                    "name": action.name,
+                    "category": action.category,
+                    "arr": arr.entry_id,
+                    "arr_title": arr.title,
+                    "rule": str(action.rule),
+                    "action": str(action.kind),
+                    "reason": action.reason,
+                    "result": outcome.result,
+                    "error": outcome.error,
+                }
+            )
+            arr_rules[str(action.rule)] += 1
+            arr_actions[str(action.kind)] += 1
+            arr_failed += outcome.result == RESULT_FAILED
+        skipped.extend(
+            {
+                "instance": s.instance,
+                "instance_title": instance_titles.get(s.instance, s.instance),
+                "hash": s.hash,
+                "name": s.name,
+                "category": s.category,
+                "arr": arr.entry_id,
+                "rule": str(s.rule),
+                "guard": str(s.guard),
+            }
+            for s in arr.plan.skipped
+        )
+        last_runs[arr.entry_id] = LastRun(
+            now, dry_run, dict(arr_rules), dict(arr_actions), arr_failed
+        )
+        by_rule.update(arr_rules)
+        by_action.update(arr_actions)
+    for entry_id, (_, reason) in skipped_arrs.items():
+        last_runs[entry_id] = LastRun(now, dry_run, {}, {}, 0, skipped_reason=reason)
+    response: dict[str, Any] = {
+        "dry_run": dry_run,
+        "summary": {
+            "removed": sum(by_action[str(kind)] for kind in REMOVALS),
+            "failed": sum(run.failed for run in last_runs.values()),
+            "struck": by_action[str(ActionKind.STRIKE)],
+            "tagged": by_action[str(ActionKind.TAG)],
+            "rechecked": by_action[str(ActionKind.RECHECK)],
+            "deferred": by_action[str(ActionKind.DEFERRED)],
+            "strikes_cleared": by_action[str(ActionKind.CLEAR_STRIKE)],
+            "by_rule": dict(sorted(by_rule.items())),
+        },
+        "actions": actions,
+        "skipped": skipped,
+        "skipped_arrs": {
+            entry_id: {"title": title, "error": reason}
+            for entry_id, (title, reason) in sorted(skipped_arrs.items())
+        },
+    }
+    report = RunReport(response, last_runs)
+    report.events = [{**action, "dry_run": dry_run} for action in actions[:MAX_ACTION_EVENTS]]
+    if len(actions) > MAX_ACTION_EVENTS:
+        report.summary_event = {
+            "dry_run": dry_run,
+            "actions": len(actions),
+            "events_fired": MAX_ACTION_EVENTS,
+            "by_action": dict(sorted(by_action.items())),
+            "by_rule": dict(sorted(by_rule.items())),
+        }
+    return report

@@ -1,0 +1,137 @@
+"""The handler's memory: per-torrent history and pending searches, kept in one Store.
+
+History is per Arr and keyed by (instance, hash); it survives restarts. Removing an Arr entry
+drops its history and pending searches; removing a qBittorrent entry drops that instance's
+torrents from every Arr's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from ..const import DOMAIN, LOGGER
+from ..model.torrent import TorrentKey
+from ..policy.model import ActionKind, HistoryEntry, Rule
+
+STORE_VERSION: Final = 1
+STORE_KEY: Final = f"{DOMAIN}.torrent_history"
+
+
+def _history_to_json(history: Mapping[TorrentKey, HistoryEntry]) -> dict[str, list[Any]]:
+    return {
+        f"{instance}|{torrent_hash}": list(entry)
+        for (instance, torrent_hash), entry in history.items()
+    }
+
+
+def _history_from_json(raw: object) -> dict[TorrentKey, HistoryEntry]:
+    """Parse stored history; entries that do not parse are dropped, never fatal."""
+    history: dict[TorrentKey, HistoryEntry] = {}
+    if not isinstance(raw, dict):
+        return history
+    for key, values in raw.items():
+        try:
+            instance, torrent_hash = str(key).split("|", 1)
+            first_seen, strikes, rule, rechecked, slow_since, action, action_at = values
+            history[(instance, torrent_hash)] = HistoryEntry(
+                first_seen_bad=int(first_seen),
+                strikes=int(strikes),
+                rule=Rule(rule) if rule is not None else None,
+                rechecked_at=int(rechecked) if rechecked is not None else None,
+                slow_since=int(slow_since) if slow_since is not None else None,
+                last_action=ActionKind(action) if action is not None else None,
+                last_action_at=int(action_at) if action_at is not None else None,
+            )
+        except TypeError, ValueError:
+            LOGGER.debug("Dropping unreadable history entry %s", key)
+    return history
+
+
+class HistoryStore:
+    """History per Arr, pending searches per Arr; loaded once, saved after each real run."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Prepare; nothing is read before the first run."""
+        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        self._history: dict[str, dict[TorrentKey, HistoryEntry]] = {}
+        self._pending_searches: dict[str, set[int]] = {}
+        self._loaded = False
+
+    def history(self, arr: str) -> Mapping[TorrentKey, HistoryEntry]:
+        """Return the remembered history of one Arr's torrents."""
+        return self._history.get(arr, {})
+
+    def all_history(self) -> Mapping[str, Mapping[TorrentKey, HistoryEntry]]:
+        """Every Arr's history."""
+        return self._history
+
+    def set_history(self, arr: str, history: Mapping[TorrentKey, HistoryEntry]) -> None:
+        """Replace one Arr's history (after a run)."""
+        self._history[arr] = dict(history)
+
+    def pending_searches(self, arr: str) -> frozenset[int]:
+        """Media ids whose search failed after a removal, to ask for again."""
+        return frozenset(self._pending_searches.get(arr, ()))
+
+    def add_pending_searches(self, arr: str, media_ids: tuple[int, ...]) -> None:
+        """Remember searches to retry."""
+        self._pending_searches.setdefault(arr, set()).update(media_ids)
+
+    def clear_pending_searches(self, arr: str) -> None:
+        """Forget the pending searches: the retry went through."""
+        self._pending_searches.pop(arr, None)
+
+    async def async_load(self) -> None:
+        """Read the Store once; a bad file starts empty (with one warning).
+
+        Entries of an older or damaged shape are dropped one by one, so a format change
+        costs at most the strikes counted so far, never a failed run.
+        """
+        if self._loaded:
+            return
+        self._loaded = True
+        try:
+            data = await self._store.async_load()
+        except Exception as err:  # noqa: BLE001 - a bad file must never stop handling
+            # Invalid JSON is set aside by Home Assistant itself (with a repair issue); this
+            # catches what it lets through: a file of the wrong shape or a newer version.
+            LOGGER.warning("Torrent history was unreadable and starts empty: %r", err)
+            return
+        if not isinstance(data, dict):
+            return
+        arrs = data.get("arrs")
+        for arr, raw in arrs.items() if isinstance(arrs, dict) else ():
+            self._history[str(arr)] = _history_from_json(raw)
+        pending = data.get("pending_searches")
+        for arr, ids in pending.items() if isinstance(pending, dict) else ():
+            if isinstance(ids, list):
+                self._pending_searches[str(arr)] = {i for i in ids if isinstance(i, int)}
+
+    async def async_save(self) -> None:
+        """Write everything (Home Assistant writes in the background, atomically)."""
+        await self._store.async_save(
+            {
+                "arrs": {arr: _history_to_json(h) for arr, h in self._history.items()},
+                "pending_searches": {
+                    arr: sorted(ids) for arr, ids in self._pending_searches.items() if ids
+                },
+            }
+        )
+
+    async def async_purge_arr(self, arr: str) -> None:
+        """Forget a removed Arr entry's history and pending searches."""
+        await self.async_load()
+        self._history.pop(arr, None)
+        self._pending_searches.pop(arr, None)
+        await self.async_save()
+
+    async def async_purge_instance(self, instance: str) -> None:
+        """Forget a removed qBittorrent entry's torrents in every Arr's history."""
+        await self.async_load()
+        for arr, history in self._history.items():
+            self._history[arr] = {key: e for key, e in history.items() if key[0] != instance}
+        await self.async_save()

@@ -1,0 +1,191 @@
+"""The human-readable table: per server and size, the 5 instances, stalls, plan, targets."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Final
+
+from .polls import SCENARIO_LABELS, SCENARIOS
+from .units import fmt_bytes, fmt_ratio, fmt_stats, fmt_time
+
+if TYPE_CHECKING:
+    from .common import Json
+    from .runner import Benchmark
+
+COLUMNS: Final = "{:<22} {:<14} {:>12} {:>12}  {:<34} {}"
+METRICS: Final = (
+    ("wire", "wire bytes / poll", fmt_bytes),
+    ("body", "JSON bytes / poll", fmt_bytes),
+    ("cpu", "client CPU / poll", fmt_time),
+    ("wall", "wall time / poll", fmt_time),
+    ("server", "server CPU / poll", fmt_time),
+)
+# The target each row of a server's table is read by: (attribute, scenario) -> target name.
+ROW_TARGETS: Final = {
+    ("wire", "idle"): "poll bytes, idle vs full",
+    ("wire", "changed_100"): "poll bytes, 100 changed vs full",
+    ("wire", "idle_cycle"): "poll bytes, idle+resyncs vs full",
+    ("cpu", "idle"): "client CPU, idle vs full",
+    ("cpu", "changed_100"): "client CPU, 100 changed vs full",
+    ("cpu", "idle_cycle"): "client CPU, idle+resyncs vs full",
+    ("hour", "idle"): "server CPU per hour, idle, vs baseline",
+    ("hour", "active"): "server CPU per hour, active, vs baseline",
+    ("memory", ""): "held model per torrent",
+}
+
+
+def render(bench: Benchmark) -> str:
+    """The human-readable table."""
+    lines = [
+        "torrents: magnets with a library's history (dates, transfer totals)"
+        if bench.s.history
+        else "torrents: magnets as added (--no-history: equal dates, zero totals)"
+    ]
+    for result in bench.results:
+        lines += _server_table(bench, result)
+    if bench.instances_result is not None:
+        lines += _instances(bench.instances_result)
+    for stall in bench.stalls:
+        lines += [
+            (
+                f"== event-loop stall, full refresh in the executor,"
+                f" {stall['version']} @ {stall['size']:,} (probe sleeps 5 ms;"
+                f" floor {fmt_time(stall['probe_floor_s'])}) =="
+            ),
+            (
+                f"   ours {fmt_stats(stall['ours'], fmt_time)}"
+                f" (refresh {fmt_time(stall['ours_refresh_wall']['median'])});"
+                f" baseline {fmt_stats(stall['baseline'], fmt_time)}"
+                f" (refresh {fmt_time(stall['baseline_refresh_wall']['median'])})"
+            ),
+        ]
+    if (plan := bench.plan_result) is not None:
+        lines.append(
+            f"== policy plan, {plan['torrents']:,} torrents:"
+            f" {fmt_stats(plan['seconds'], fmt_time)} ({plan['actions']} actions,"
+            f" {plan['skipped']} skipped) =="
+        )
+    lines += ["", f"== targets (medians; sizes at {bench.target_size:,} torrents) =="]
+    for target in bench.targets:
+        verdict = "PASS" if target.passed else "FAIL"
+        lines.append(
+            f"   {verdict:<4}  {target.name:<44} {target.scope:<34}"
+            f" {target.shown:>10}  (target {target.limit_shown})"
+            + ("  [extra, not counted]" if target.extra else "")
+        )
+    return "\n".join(lines)
+
+
+def _server_table(bench: Benchmark, result: Json) -> list[str]:
+    """One server and size: every metric and scenario, per hour, the held model, notes."""
+    metrics = result["metrics"]
+    lines = [
+        (
+            f"== qBittorrent {result['version']}, {result['size']:,} torrents,"
+            f" {result['reps']} rep(s); ratio = ours / baseline in the same rep,"
+            " min / median / max =="
+        ),
+        (
+            "   idle+resyncs = one cycle of the client's own periodic full resync:"
+            f" {result['resync_polls']} idle polls + 1 full, averaged"
+        ),
+        COLUMNS.format("metric", "scenario", "ours", "baseline", "ratio", "target"),
+    ]
+    for attribute, label, fmt in METRICS:
+        for scenario in SCENARIOS:
+            row = metrics[attribute][scenario]
+            lines.append(
+                COLUMNS.format(
+                    label,
+                    SCENARIO_LABELS[scenario],
+                    fmt(row["ours"]["median"]),
+                    fmt(row["baseline"]["median"]),
+                    fmt_stats(row["ratio"], fmt_ratio),
+                    target_note(bench, result, attribute, scenario),
+                )
+            )
+    for name, row in metrics["server_cpu_per_hour"].items():
+        lines.append(
+            COLUMNS.format(
+                "server CPU / hour",
+                f"{name} {row['ours_interval_s']['median']:.0f}s|{row['baseline_interval_s']:.0f}s",
+                fmt_time(row["ours"]["median"]),
+                fmt_time(row["baseline"]["median"]),
+                fmt_stats(row["ratio"], fmt_ratio),
+                target_note(bench, result, "hour", name),
+            )
+        )
+    return lines + _memory_and_notes(bench, result)
+
+
+def _memory_and_notes(bench: Benchmark, result: Json) -> list[str]:
+    """The held model's rows, then what else the repetitions saw."""
+    memory = result["memory"]
+    background = result["server_background_cpu"]["median"]
+    changed = ", ".join(f"{k}: {v}" for k, v in result["reply_torrents"].items())
+    return [
+        COLUMNS.format(
+            "held model / torrent",
+            "after 1 sync",
+            fmt_bytes(memory["ours"]["median"]),
+            fmt_bytes(memory["baseline"]["median"]),
+            fmt_stats(memory["ratio"], fmt_ratio),
+            target_note(bench, result, "memory", ""),
+        ),
+        COLUMNS.format(
+            "peak / torrent",
+            "during sync",
+            fmt_bytes(memory["ours_peak"]["median"]),
+            fmt_bytes(memory["baseline_peak"]["median"]),
+            "",
+            "",
+        ),
+        (
+            "   periodic full resyncs inside idle windows:"
+            f" {result['periodic_fulls_in_idle_windows']}"
+            f" (counted as full, not idle); change polls redone after landing on one:"
+            f" {result['change_polls_retried']}"
+        ),
+        (
+            f"   server idle background {background * 100:.1f}% of a core (subtracted);"
+            f" torrents in changed replies: {changed};"
+            f" encodings: {', '.join(result['encodings'])}"
+        ),
+        "",
+    ]
+
+
+def _instances(result: Json) -> list[str]:
+    """The 5-instance scenario: both kinds of refresh."""
+    lines = [
+        (
+            f"== 5 instances ({', '.join(result['versions'])}), {result['torrents_each']:,}"
+            " torrents each, ThreadPoolExecutor(5) =="
+        )
+    ]
+    for kind in ("full", "idle"):
+        row = result[kind]
+        lines.append(
+            f"   {kind:<5} refresh: concurrent {fmt_time(row['concurrent']['median'])},"
+            f" slowest alone {fmt_time(row['slowest_alone']['median'])},"
+            f" all alone in turn {fmt_time(row['sum_alone']['median'])},"
+            f" CPU used: client {fmt_time(row['client_cpu']['median'])}, servers"
+            f" {fmt_time(row['servers_cpu']['median'])} -> floor on {os.cpu_count()} cores"
+            f" {fmt_time(row['cpu_floor']['median'])};"
+            f" per-round ratio {fmt_stats(row['ratio'], lambda v: f'{v:.2f}x')};"
+            f" medians' ratio {row['ratio_of_medians']:.2f}x"
+        )
+    return [*lines, ""]
+
+
+def target_note(bench: Benchmark, result: Json, attribute: str, scenario: str) -> str:
+    """PASS/FAIL beside the row a target reads."""
+    if result["size"] != bench.target_size:
+        return ""
+    name = ROW_TARGETS.get((attribute, scenario))
+    scope = f"{result['version']} @ {result['size']:,}"
+    for target in bench.targets:
+        if target.name == name and target.scope == scope:
+            verdict = "PASS" if target.passed else "FAIL"
+            return f"{target.limit_shown} {verdict}" + (" (extra)" if target.extra else "")
+    return ""

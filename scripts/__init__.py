@@ -1,1 +1,0 @@
-"""Developer scripts, run as modules (``python -m scripts.devstack``, ``-m scripts.benchmark``)."""

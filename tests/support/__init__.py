@@ -1,1 +1,0 @@
-"""Helpers shared by the tests and the dev instance (no Home Assistant imports)."""
