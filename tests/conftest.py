@@ -36,6 +36,7 @@ from custom_components.qbitrr.const import (
 )
 from custom_components.qbitrr.model.url import normalize_url
 from devtools.arr_emulator import ArrEmulator
+from devtools.path_proxy import PathProxy
 from devtools.qbittorrent_server import QbittorrentServer
 from devtools.web_servers import serve
 from homeassistant.const import (
@@ -382,3 +383,11 @@ def https_html_server(self_signed_cert: tuple[Path, Path]) -> Iterator[int]:
     context.load_cert_chain(*self_signed_cert)
     with serve(tls=context) as port:
         yield port
+
+
+@pytest.fixture
+def path_proxy() -> Iterator[PathProxy]:
+    """A reverse proxy on 127.0.0.1 whose routes (path prefix -> upstream) a test fills."""
+    _allow_loopback_sockets()
+    with PathProxy() as proxy:
+        yield proxy

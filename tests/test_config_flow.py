@@ -8,16 +8,12 @@ import re
 from typing import Any
 from unittest.mock import patch
 
-import aiohttp
-from aiohttp import web
-from multidict import CIMultiDict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from yarl import URL
 
 from custom_components.qbitrr.const import CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_QBITTORRENT
 from devtools.arr_emulator import ArrEmulator
-from devtools.background_server import BackgroundServer
+from devtools.path_proxy import PathProxy
 from devtools.qbittorrent_server import QbittorrentServer, free_port
 from devtools.web_servers import Reply, serve
 from homeassistant.config_entries import (
@@ -426,61 +422,6 @@ async def test_odd_urls_answer_a_translated_error(
     assert hass.config_entries.async_entries(DOMAIN) == []
 
 
-_HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
-
-
-class _PathProxy(BackgroundServer):
-    """A reverse proxy serving each upstream under its own path, as nginx's `location /a/`.
-
-    The upstream sees its own paths (the prefix is cut); cookies and headers pass both ways.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(port=0, thread_name="path-proxy", shutdown_timeout=1.0)
-        self.routes: dict[str, str] = {}  # path prefix -> upstream root URL
-        self._session: aiohttp.ClientSession | None = None
-
-    def _make_app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._forward)
-        return app
-
-    async def _before_serving(self) -> None:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(force_close=True, resolver=aiohttp.ThreadedResolver()),
-            cookie_jar=aiohttp.DummyCookieJar(),  # cookies belong to the client
-            auto_decompress=False,
-        )
-
-    async def _after_serving(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        path = request.rel_url.raw_path
-        prefix = next((p for p in self.routes if path == p or path.startswith(f"{p}/")), None)
-        if prefix is None or self._session is None:
-            return web.Response(status=404)
-        query = request.rel_url.raw_query_string
-        target = URL(
-            self.routes[prefix] + path.removeprefix(prefix) + (f"?{query}" if query else ""),
-            encoded=True,
-        )
-        headers = {
-            k: v for k, v in request.headers.items() if k.lower() not in {"host", *_HOP_BY_HOP}
-        }
-        # qBittorrent sends a body after a HEAD reply; ask with GET, aiohttp answers HEAD bare.
-        method = "GET" if request.method == "HEAD" else request.method
-        async with self._session.request(
-            method, target, headers=headers, data=await request.read(), allow_redirects=False
-        ) as reply:
-            body = await reply.read()
-            relayed = CIMultiDict(
-                (k, v) for k, v in reply.headers.items() if k.lower() not in _HOP_BY_HOP
-            )
-            return web.Response(status=reply.status, body=body, headers=relayed)
-
-
 def _arr_input(emulator: ArrEmulator, url: str) -> dict[str, Any]:
     return {CONF_URL: url, CONF_API_KEY: emulator.api_key, CONF_VERIFY_SSL: True}
 
@@ -491,18 +432,11 @@ async def _start_reconfigure_flow(hass: HomeAssistant, entry: ConfigEntry[Any]) 
     )
 
 
-@pytest.fixture
-def path_proxy() -> Iterator[_PathProxy]:
-    """A reverse proxy on 127.0.0.1 whose routes a test fills."""
-    with _PathProxy() as proxy:
-        yield proxy
-
-
 async def test_titles_tell_apart_servers_behind_one_proxy(
     hass: HomeAssistant,
     both_qbt: tuple[QbittorrentServer, QbittorrentServer],
     radarr: ArrEmulator,
-    path_proxy: _PathProxy,
+    path_proxy: PathProxy,
 ) -> None:
     """Two real qBittorrent servers and an Arr behind one host:port, told apart by their paths."""
     qbt4, qbt5 = both_qbt

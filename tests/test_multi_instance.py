@@ -324,3 +324,34 @@ async def test_arr_counts_follow_instances_loading_and_unloading(
     await hass.config_entries.async_setup(e4.entry_id)
     await hass.async_block_till_done()
     assert value() == "2"
+
+
+async def test_arr_counts_are_written_only_when_they_change(
+    hass: HomeAssistant, both_qbt: Pair, radarr: ArrEmulator
+) -> None:
+    """Every instance's poll reaches the Arr's count sensors; they write only on a change."""
+    qbt4, _ = both_qbt
+    api = qbt4.client()
+    add_magnets(api, 1, category="radarr")
+    e4 = add_qbt_entry(hass, qbt4)
+    arr = add_arr_entry(hass, radarr)
+    await setup_integration(hass)
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{arr.entry_id}-torrents")
+    assert entity_id is not None
+    before = hass.states.get(entity_id)
+    assert before is not None
+    assert before.state == "1"
+
+    await e4.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    unchanged = hass.states.get(entity_id)
+    assert unchanged is not None
+    assert unchanged.last_reported == before.last_reported  # no write at all
+
+    add_magnets(api, 1, category="radarr")
+    wait_for(lambda: len(api.torrents_info(category="radarr")) == 2, 30, message="added")
+    await e4.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    after = hass.states.get(entity_id)
+    assert after is not None
+    assert after.state == "2"

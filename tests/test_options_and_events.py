@@ -15,13 +15,12 @@ from custom_components.qbitrr.const import (
     QBIT_MAX_UPDATE_INTERVAL,
     QBIT_UPDATE_INTERVAL,
 )
+from custom_components.qbitrr.options_flow import OPTION_AREAS
 from custom_components.qbitrr.policy.model import UnknownTorrentAction
 from custom_components.qbitrr.policy.options import (
     DEFAULT_OPTIONS,
-    OPT_AUTO_HANDLE,
     OPT_PROTECT_TAG,
     OPT_STALL_DELAY,
-    OPT_UNKNOWN_ACTION,
     settings_from_options,
 )
 from custom_components.qbitrr.snapshot import build_snapshot, next_interval
@@ -36,30 +35,55 @@ from .conftest import add_arr_entry, setup_integration
 async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:
     entry = add_arr_entry(hass, radarr)
     await setup_integration(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    defaults = {key.schema: key.default() for key in result["data_schema"].schema}
-    assert defaults == DEFAULT_OPTIONS
+    shown: dict[str, object] = {}
+    for area, fields in OPTION_AREAS.items():
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["type"] is FlowResultType.MENU
+        assert result["menu_options"] == list(OPTION_AREAS)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": area}
+        )
+        assert result["type"] is FlowResultType.FORM
+        schema = result["data_schema"].schema
+        assert len(schema) <= 8  # no form shows more than about eight fields
+        assert [key.schema for key in schema] == list(fields)
+        shown |= {key.schema: key.default() for key in schema}
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {key.schema: key.default() for key in schema}
+        )
+        await hass.async_block_till_done()
+    assert shown == DEFAULT_OPTIONS
 
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**DEFAULT_OPTIONS, OPT_PROTECT_TAG: "a,b"}
+        result["flow_id"], {"next_step_id": "guards"}
+    )
+    guards = {key.schema: key.default() for key in result["data_schema"].schema}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**guards, OPT_PROTECT_TAG: "a,b"}
     )
     assert result["errors"] == {OPT_PROTECT_TAG: "invalid_tag"}
-    chosen = {
-        **DEFAULT_OPTIONS,
-        OPT_STALL_DELAY: 45,
-        OPT_PROTECT_TAG: " keep ",
-        OPT_UNKNOWN_ACTION: "delete",
-        OPT_AUTO_HANDLE: True,
-    }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**guards, OPT_PROTECT_TAG: " keep "}
+    )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "rules"}
+    )
+    rules = {key.schema: key.default() for key in result["data_schema"].schema}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**rules, OPT_STALL_DELAY: 45}
+    )
+    await hass.async_block_till_done()
+    # Each area saves its own fields and keeps the others.
     assert entry.options[OPT_PROTECT_TAG] == "keep"
     settings = settings_from_options(entry.options)
     assert settings.stall_delay == 45 * 60
     assert settings.protect_tag == "keep"
-    assert settings.unknown_action is UnknownTorrentAction.DELETE
+    assert settings.unknown_action is UnknownTorrentAction.TAG
 
 
 async def test_qbittorrent_entries_have_no_options(

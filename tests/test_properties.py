@@ -37,6 +37,7 @@ from custom_components.qbitrr.policy.model import (
 )
 from custom_components.qbitrr.policy.torrents import distribution
 from custom_components.qbitrr.sensor import SENSORS
+from custom_components.qbitrr.services.views import _iso as iso
 from custom_components.qbitrr.snapshot import build_snapshot
 from devtools.arr_emulator import ArrEmulator
 from devtools.qbittorrent_server import QbittorrentServer, add_magnets
@@ -353,6 +354,8 @@ def test_any_server_reply_is_merged_without_crashing(
             assert not isinstance(value, float) or math.isfinite(value)
     for value in model.server_state:
         assert value is None or type(value) in {int, str}
+    for torrent in model.torrents.values():
+        iso(torrent.added_on)  # any whole number, however far off, gives a date or None
     for description in SENSORS:
         value = description.value_fn(snapshot)
         assert value is None or isinstance(value, str) or math.isfinite(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from custom_components.qbitrr.const import DOMAIN
 from custom_components.qbitrr.sensor import SENSORS
+from custom_components.qbitrr.services.targets import ONE_SERVER_ERRORS
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.setup import async_setup_component
@@ -28,6 +29,8 @@ def test_every_raised_translation_key_exists(strings: dict[str, Any]) -> None:
     keys = set(re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', source))
     assert keys, "the integration raises translated errors"
     assert keys <= set(strings["exceptions"])
+    # Keys picked from a table by error code.
+    assert set(ONE_SERVER_ERRORS.values()) <= set(strings["exceptions"])
 
 
 def test_every_sensor_has_a_name_and_an_icon(strings: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
 from homeassistant.const import (
     CONF_API_KEY,
@@ -27,9 +26,6 @@ from homeassistant.const import (
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -42,23 +38,8 @@ from .const import CONF_APP, CONF_CATEGORY, CONF_KIND, DOMAIN, KIND_ARR, KIND_QB
 from .flow_checks import ArrCheck, async_check_arr, async_check_qbittorrent
 from .model.arr import APP_DISPLAY_NAMES, ArrApp
 from .model.url import host_and_port, normalize_url
+from .options_flow import ArrOptionsFlow
 from .policy.categories import is_valid_category
-from .policy.model import UnknownTorrentAction
-from .policy.options import (
-    OPT_AUTO_HANDLE,
-    OPT_AUTO_INTERVAL,
-    OPT_MAX_ETA,
-    OPT_MAX_PROGRESS,
-    OPT_MAX_REMOVALS,
-    OPT_MIN_AGE,
-    OPT_PROTECT_TAG,
-    OPT_SLOW_PERIOD,
-    OPT_SLOW_SPEED,
-    OPT_STALL_DELAY,
-    OPT_STRIKES,
-    OPT_UNKNOWN_ACTION,
-    with_defaults,
-)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username"))
@@ -139,61 +120,6 @@ def _default_title(data: Mapping[str, Any]) -> str:
         name = "qBittorrent"
     url = data[CONF_URL]
     return f"{name} {host_and_port(url)}{urlsplit(url).path}"
-
-
-def _number(low: float, high: float, unit: str | None = None) -> NumberSelector:
-    config = NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
-    if unit:
-        config["unit_of_measurement"] = unit
-    return NumberSelector(config)
-
-
-def _options_schema(options: Mapping[str, Any]) -> vol.Schema:
-    current = with_defaults(options)
-    fields: dict[str, Any] = {
-        OPT_STALL_DELAY: _number(1, 10080, "min"),
-        OPT_STRIKES: _number(1, 50),
-        OPT_MIN_AGE: _number(0, 10080, "min"),
-        OPT_MAX_PROGRESS: _number(0, 100, "%"),
-        OPT_MAX_REMOVALS: _number(0, 1000),
-        OPT_SLOW_SPEED: _number(0, 1_000_000, "KiB/s"),
-        OPT_SLOW_PERIOD: _number(1, 10080, "min"),
-        OPT_MAX_ETA: _number(0, 8760, "h"),
-        OPT_PROTECT_TAG: TextSelector(),
-        OPT_UNKNOWN_ACTION: SelectSelector(
-            SelectSelectorConfig(
-                options=[action.value for action in UnknownTorrentAction],
-                translation_key=OPT_UNKNOWN_ACTION,
-                mode=SelectSelectorMode.LIST,
-            )
-        ),
-        OPT_AUTO_HANDLE: BooleanSelector(),
-        OPT_AUTO_INTERVAL: _number(5, 10080, "min"),
-    }
-    return vol.Schema(
-        {vol.Required(key, default=current[key]): selector for key, selector in fields.items()}
-    )
-
-
-class ArrOptionsFlow(OptionsFlowWithReload):
-    """The rules and guards of one Arr's torrent handling."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show every rule and guard with its current value."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            tag = str(user_input.get(OPT_PROTECT_TAG, "")).strip()
-            if "," in tag:
-                errors[OPT_PROTECT_TAG] = "invalid_tag"
-            else:
-                return self.async_create_entry(data={**user_input, OPT_PROTECT_TAG: tag})
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                _options_schema(self.config_entry.options), user_input
-            ),
-            errors=errors,
-        )
 
 
 class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):

@@ -17,6 +17,7 @@ from types import FrameType
 
 from .cli import parse_args, settings_from
 from .common import BASELINE_INTERVAL, ROOT, Json, log
+from .handling import run_handling
 from .instances import run_instances
 from .policy import run_policy
 from .report import render
@@ -69,6 +70,7 @@ def run(bench: Benchmark) -> list[Target]:
     for major in settings.majors:
         bench.run_version(major)
     run_instances(bench)
+    run_handling(bench)
     evaluate_targets(bench)
     elapsed = time.perf_counter() - started
     print(render(bench))
@@ -89,6 +91,7 @@ def run(bench: Benchmark) -> list[Target]:
         "instances": bench.instances_result,
         "loop_stall": bench.stalls,
         "policy": bench.plan_result,
+        "handling": bench.handling_result,
         "targets": [t.as_json() for t in bench.targets],
         "failed": [f"{t.name} ({t.scope})" for t in failed],
         "all_pass": not failed,

@@ -9,6 +9,7 @@ from pathlib import Path
 from devtools import bench
 
 from .common import CHANGE_COUNTS
+from .handling import HANDLING_TORRENTS, SMOKE_HANDLING_TORRENTS
 from .runner import Settings
 
 
@@ -20,26 +21,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog="Exit status: 0 all targets pass (--smoke: no crash), 1 a target failed,"
         " 2 crashed, 130 interrupted.",
     )
-    parser.add_argument(
-        "--torrents",
-        default="1000,10000",
-        help="comma-separated torrent counts per server (default 1000,10000)",
-    )
-    parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="1k torrents, 1 repetition, short windows (~1 min); exit 0 even if a target fails",
-    )
-    parser.add_argument(
-        "--versions", default="4,5", help="qBittorrent majors to measure (default 4,5)"
-    )
-    parser.add_argument(
-        "--instance-torrents",
-        type=int,
-        default=1000,
-        help="torrents on each of the 5 concurrent instances (default 1000)",
-    )
+    _what_to_measure(parser)
     parser.add_argument(
         "--workdir",
         type=Path,
@@ -70,7 +52,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--versions: 4 and/or 5")
     if args.reps < 1 or args.instance_torrents < 1:
         parser.error("--reps and --instance-torrents must be positive")
+    if args.handling_torrents < 0:
+        parser.error("--handling-torrents must not be negative")
     return args
+
+
+def _what_to_measure(parser: argparse.ArgumentParser) -> None:
+    """The options that choose sizes, versions and repetitions."""
+    parser.add_argument(
+        "--torrents",
+        default="1000,10000",
+        help="comma-separated torrent counts per server (default 1000,10000)",
+    )
+    parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="1k torrents, 1 repetition, short windows (~2 min); exit 0 even if a target fails",
+    )
+    parser.add_argument(
+        "--versions", default="4,5", help="qBittorrent majors to measure (default 4,5)"
+    )
+    parser.add_argument(
+        "--instance-torrents",
+        type=int,
+        default=1000,
+        help="torrents on each of the 5 concurrent instances (default 1000)",
+    )
+    parser.add_argument(
+        "--handling-torrents",
+        type=int,
+        default=HANDLING_TORRENTS,
+        help=f"stalled magnets for the handle_torrents run (default {HANDLING_TORRENTS:,};"
+        f" --smoke: at most {SMOKE_HANDLING_TORRENTS:,}; 0 skips it)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -87,6 +102,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             smoke=True,
             seed=args.seed,
             history=not args.no_history,
+            handling_torrents=min(args.handling_torrents, SMOKE_HANDLING_TORRENTS),
         )
     return Settings(
         sizes=args.sizes,
@@ -99,4 +115,5 @@ def settings_from(args: argparse.Namespace) -> Settings:
         smoke=False,
         seed=args.seed,
         history=not args.no_history,
+        handling_torrents=args.handling_torrents,
     )

@@ -15,6 +15,8 @@ from .history import give_history
 from .polls import background_rate
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import qbittorrentapi
 
     from devtools.qbittorrent_server import QbittorrentServer
@@ -74,10 +76,18 @@ class Instance:
         return pid
 
 
-def fill(instance: Instance, target: int, rng: random.Random, *, history: bool) -> None:
+def fill(
+    instance: Instance,
+    target: int,
+    rng: random.Random,
+    *,
+    history: bool,
+    categories: Sequence[str] = CATEGORIES,
+) -> None:
     """Add magnets until the server holds ``target`` torrents, wait until all are listed.
 
-    Then (``history``) give every torrent a library's history.
+    Batch by batch in turn in each of ``categories``. Then (``history``) give every torrent a
+    library's history.
     """
     api = instance.admin
     have = len(instance.hashes)
@@ -86,7 +96,7 @@ def fill(instance: Instance, target: int, rng: random.Random, *, history: bool) 
     t0 = time.perf_counter()
     for first in range(have, target, ADD_BATCH):
         batch = first // ADD_BATCH
-        category = CATEGORIES[batch % len(CATEGORIES)]
+        category = categories[batch % len(categories)]
         tags = TAG_SETS[batch % len(TAG_SETS)]
         hashes = [rng.randbytes(20).hex() for _ in range(min(ADD_BATCH, target - first))]
         urls = [

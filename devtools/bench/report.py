@@ -59,6 +59,8 @@ def render(bench: Benchmark) -> str:
                 f" (refresh {fmt_time(stall['baseline_refresh_wall']['median'])})"
             ),
         ]
+    if bench.handling_result is not None:
+        lines += _handling(bench.handling_result)
     if (plan := bench.plan_result) is not None:
         lines.append(
             f"== policy plan, {plan['torrents']:,} torrents:"
@@ -70,7 +72,7 @@ def render(bench: Benchmark) -> str:
         verdict = "PASS" if target.passed else "FAIL"
         lines.append(
             f"   {verdict:<4}  {target.name:<44} {target.scope:<34}"
-            f" {target.shown:>10}  (target {target.limit_shown})"
+            f" {target.shown:>10}  (target {target.limit_shown}{_margin(target.margin)})"
             + ("  [extra, not counted]" if target.extra else "")
         )
     return "\n".join(lines)
@@ -176,6 +178,48 @@ def _instances(result: Json) -> list[str]:
             f" medians' ratio {row['ratio_of_medians']:.2f}x"
         )
     return [*lines, ""]
+
+
+def _handling(result: Json) -> list[str]:
+    """The handle_torrents run: time, stall, and what reached the server and the bus."""
+    seconds = result["request_seconds_last_run"]
+    stall = result["loop_stall_without_gc"]
+    requests = ", ".join(
+        f"{path} {n} ({fmt_time(seconds[path])})" for path, n in result["requests_last_run"].items()
+    )
+    options = ", ".join(f"{k} {v}" for k, v in result["arr_options"].items())
+    return [
+        (
+            f"== handle_torrents over {result['torrents']:,} stalled magnets in Home Assistant,"
+            f" {result['version']} ({options}), {result['reps']} rep(s), min / median / max =="
+        ),
+        (
+            f"   answered in {fmt_stats(result['seconds'], fmt_time)};"
+            f" client CPU {fmt_stats(result['client_cpu'], fmt_time)}"
+        ),
+        (
+            f"   longest event-loop stall {fmt_stats(result['loop_stall'], fmt_time)}"
+            f" (without the collector's pauses {fmt_stats(stall, fmt_time)});"
+            f" full collections per run {result['gc_full_collections']}, longest pause"
+            f" {fmt_stats(result['gc_longest_pause'], fmt_time)}"
+        ),
+        (
+            f"   struck {result['struck']:,}"
+            f" (tagged on the server: {result['struck_on_server']:,});"
+            f" events per run: qbitrr_torrent_action {result['action_events']} (cap"
+            f" {result['action_events_cap']}), qbitrr_handling_summary {result['summary_events']};"
+            f" state writes {result['state_writes']}"
+        ),
+        f"   requests reaching the server in the last run (time in the proxy): {requests}",
+        "",
+    ]
+
+
+def _margin(margin: float | None) -> str:
+    """'; 2.4x under' (or '; 1.5x over') beside a limit."""
+    if margin is None:
+        return ""
+    return f"; {margin:,.3g}x under" if margin >= 1 else f"; {1 / margin:,.3g}x over"
 
 
 def target_note(bench: Benchmark, result: Json, attribute: str, scenario: str) -> str:

@@ -41,6 +41,7 @@ class Settings:
     smoke: bool
     seed: int
     history: bool  # torrents get a library's history (dates, totals) in their resume data
+    handling_torrents: int  # stalled magnets for the handle_torrents run (0: not run)
 
 
 class Benchmark:
@@ -57,6 +58,7 @@ class Benchmark:
         self.stalls: list[Json] = []
         self.instances_result: Json | None = None
         self.plan_result: Json | None = None
+        self.handling_result: Json | None = None
         self.targets: list[Target] = []
         self.interval: float = QBIT_UPDATE_INTERVAL.total_seconds()
         self.idle_interval: float = QBIT_IDLE_UPDATE_INTERVAL.total_seconds()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Self
 
 from .clients import Ours, log_out, make_baseline
 from .common import Json, log, ratios, stats
@@ -54,32 +55,71 @@ def measure_stall(bench: Benchmark, instance: Instance, size: int) -> Json:
 
 
 async def loop_lag(call: Callable[[], object] | None) -> tuple[float, float]:
-    """Max overshoot of a 5 ms sleep while ``call`` runs in the default executor (or 0.3 s idle).
+    """Longest stall while ``call`` runs in the default executor (or 0.3 s idle).
 
     Returns (longest stall, refresh wall time).
     """
     loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    worst = 0.0
+    async with LagProbe() as probe:
+        t0 = time.perf_counter()
+        if call is None:
+            await asyncio.sleep(0.3)
+        else:
+            await loop.run_in_executor(None, call)
+        wall = time.perf_counter() - t0
+    return probe.worst, wall
 
-    async def probe() -> None:
-        nonlocal worst
-        while not done.is_set():
+
+class LagProbe:
+    """The longest overshoot of a 5 ms sleep on the running loop while the block runs.
+
+    ``async with LagProbe() as probe: ...`` then ``probe.worst`` (seconds): how long the event
+    loop was held at a stretch, the stall an automation or the UI would feel. The collector's
+    pauses meanwhile (any thread's: each holds the GIL, so the loop waits too) are kept in
+    ``gc_pauses``, and ``worst_without_gc`` is the longest overshoot once they are taken out.
+    """
+
+    def __init__(self) -> None:
+        """Nothing runs yet."""
+        self.worst = 0.0
+        self.worst_without_gc = 0.0
+        self.gc_pauses: list[tuple[float, float, int]] = []  # (start, end, generation)
+        self._gc_started = 0.0
+        self._done = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Self:
+        """Start probing; the first 50 ms (the probe's own start) are not counted."""
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._probe())
+        await asyncio.sleep(0.05)
+        self.worst = self.worst_without_gc = 0.0
+        self.gc_pauses.clear()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Stop probing."""
+        self._done.set()
+        if self._task is not None:
+            await self._task
+        gc.callbacks.remove(self._on_gc)
+
+    async def _probe(self) -> None:
+        while not self._done.is_set():
             t0 = time.perf_counter()
             await asyncio.sleep(PROBE_SLEEP)
-            worst = max(worst, time.perf_counter() - t0 - PROBE_SLEEP)
+            t1 = time.perf_counter()
+            overshoot = t1 - t0 - PROBE_SLEEP
+            self.worst = max(self.worst, overshoot)
+            collecting = 0.0
+            for start, end, _ in reversed(self.gc_pauses):  # in time order: the last ones
+                if end <= t0:
+                    break
+                collecting += min(end, t1) - max(start, t0)
+            self.worst_without_gc = max(self.worst_without_gc, overshoot - collecting)
 
-    task = asyncio.create_task(probe())
-    await asyncio.sleep(0.05)
-    worst = 0.0
-    t0 = time.perf_counter()
-    if call is None:
-        await asyncio.sleep(0.3)
-        result: object = None
-    else:
-        result = await loop.run_in_executor(None, call)
-    wall = time.perf_counter() - t0
-    done.set()
-    await task
-    del result
-    return worst, wall
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pauses.append((self._gc_started, time.perf_counter(), info["generation"]))

@@ -20,6 +20,7 @@ SERVER_HOUR_LIMIT: Final = 1 / 3
 INSTANCES_LIMIT: Final = 1.3
 PLAN_LIMIT: Final = 0.100
 STALL_LIMIT: Final = 0.050
+HANDLING_LIMIT: Final = 5.0  # seconds for one handle_torrents run over 10k struck torrents
 MODEL_LIMIT: Final = 1.0 * KB
 
 
@@ -35,11 +36,21 @@ class Target:
     limit_shown: str
     strict: bool = False  # value < limit (else value <= limit)
     extra: bool = False  # beyond the brief's targets: shown, not counted in the exit status
+    exact: bool = False  # a count that must be exactly the limit
 
     @property
     def passed(self) -> bool:
         """Whether it passes."""
+        if self.exact:
+            return self.value == self.limit
         return self.value < self.limit if self.strict else self.value <= self.limit
+
+    @property
+    def margin(self) -> float | None:
+        """How many times the value fits under its limit (None for exact counts, or at 0)."""
+        if self.exact or self.value <= 0:
+            return None
+        return self.limit / self.value
 
     def as_json(self) -> Json:
         """Plain data."""
@@ -51,6 +62,7 @@ class Target:
             "shown": self.shown,
             "limit_shown": self.limit_shown,
             "pass": self.passed,
+            "margin": self.margin,
             "extra": self.extra,
         }
 
@@ -75,6 +87,8 @@ def evaluate_targets(bench: Benchmark) -> None:
                 strict=True,
             )
         )
+    if bench.handling_result is not None:
+        bench.targets += _handling_targets(bench.handling_result)
     for stall in bench.stalls:
         value = stall["ours"]["max"]
         bench.targets.append(
@@ -146,3 +160,45 @@ def _instance_targets(result: Json) -> list[Target]:
         )
         for kind in ("full", "idle")
     ]
+
+
+def _handling_targets(result: Json) -> list[Target]:
+    """One handle_torrents run: its time and stall; what it sent and fired (exact counts)."""
+    scope = f"{result['version']} @ {result['torrents']:,}"
+    seconds = result["seconds"]["median"]
+    stall = result["loop_stall"]["max"]
+    cap = result["action_events_cap"]
+    torrents = result["torrents"]
+    # Per run: the count furthest from what is expected (one summary when the actions
+    # outnumber the cap).
+    counts: list[tuple[str, int, int]] = [
+        (f"handle_torrents: {name} per run", _furthest(result[key], expected), expected)
+        for name, key, expected in (
+            ("addTags requests", "add_tags_requests", 1),
+            ("action events", "action_events", min(torrents, cap)),
+            ("summary events", "summary_events", int(torrents > cap)),
+        )
+    ]
+    struck = min(result["struck"], result["struck_on_server"])
+    counts.append(("handle_torrents: torrents struck", struck, torrents))
+    return [
+        Target("handle_torrents run", scope, seconds, HANDLING_LIMIT, fmt_time(seconds), "≤ 5 s"),
+        Target(
+            "event-loop stall, handle_torrents (max)",
+            scope,
+            stall,
+            STALL_LIMIT,
+            fmt_time(stall),
+            "< 50 ms",
+            strict=True,
+        ),
+        *(
+            Target(name, scope, value, limit, f"{value:,}", f"= {limit:,}", exact=True)
+            for name, value, limit in counts
+        ),
+    ]
+
+
+def _furthest(values: list[int], expected: int) -> int:
+    """The value furthest from the expected one."""
+    return max(values, key=lambda value: abs(value - expected))

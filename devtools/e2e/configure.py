@@ -7,6 +7,7 @@ from collections import Counter
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from custom_components.qbitrr.options_flow import OPTION_AREAS
 from devtools.devstack.checks import call_service
 from devtools.devstack.common import HOST, QBT_LABELS
 from devtools.devstack.entries import (
@@ -91,6 +92,35 @@ async def entries_loaded(ctx: Context) -> str:
     return "\n".join(lines)
 
 
+async def _send_options_area(
+    ctx: Context, area: str, options: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Open the options menu, pick `area`, send its form with `options` changed."""
+    base = "/api/config/config_entries/options/flow"
+    menu = await ctx.ha.request("POST", base, json_body={"handler": ctx.radarr_id})
+    expect(
+        menu.get("type") == "menu" and area in (menu.get("menu_options") or []),
+        f"options flow did not open its menu with {area}: {menu}",
+    )
+    flow = await ctx.ha.request(
+        "POST", f"{base}/{menu['flow_id']}", json_body={"next_step_id": area}
+    )
+    expect(
+        flow.get("type") == "form" and flow.get("step_id") == area,
+        f"options area {area} did not open its form: {flow}",
+    )
+    fields = {f["name"]: f for f in flow.get("data_schema") or []}
+    defaults = {name: field.get("default") for name, field in fields.items()}
+    expect(
+        all(v is not None for v in defaults.values()),
+        f"options form fields without a default: {[k for k, v in defaults.items() if v is None]}",
+    )
+    values = {**defaults, **{k: v for k, v in options.items() if k in fields}}
+    result = await ctx.ha.request("POST", f"{base}/{flow['flow_id']}", json_body=values)
+    expect(result.get("type") == "create_entry", f"options flow ended with {result}")
+    return defaults, values
+
+
 async def options(ctx: Context) -> str:
     """Open Radarr's options flow, send every field (ours changed), wait for the reload."""
     defaults, values = await set_radarr_options(ctx, OPTIONS)
@@ -101,29 +131,20 @@ async def options(ctx: Context) -> str:
 async def set_radarr_options(
     ctx: Context, options: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Send Radarr's whole options form with ``options`` changed; wait for the reload.
+    """Change Radarr's options area by area, as the UI's menu does; wait for the reload.
 
-    Returns the form's defaults (the options before) and every value sent.
+    Each area whose fields ``options`` touches is opened from the menu and sent whole (its
+    defaults with ``options`` changed). Returns the defaults seen (the options before) and every
+    value sent.
     """
-    flow = await ctx.ha.request(
-        "POST", "/api/config/config_entries/options/flow", json_body={"handler": ctx.radarr_id}
-    )
-    expect(
-        flow.get("type") == "form" and flow.get("step_id") == "init",
-        f"options flow did not open its form: {flow}",
-    )
-    fields = {f["name"]: f for f in flow.get("data_schema") or []}
-    expect(set(options) <= set(fields), f"options form lacks {set(options) - set(fields)}")
-    defaults = {name: field.get("default") for name, field in fields.items()}
-    expect(
-        all(v is not None for v in defaults.values()),
-        f"options form fields without a default: {[k for k, v in defaults.items() if v is None]}",
-    )
-    values = {**defaults, **options}
-    result = await ctx.ha.request(
-        "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", json_body=values
-    )
-    expect(result.get("type") == "create_entry", f"options flow ended with {result}")
+    defaults: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for area, fields in OPTION_AREAS.items():
+        if set(fields) & set(options):
+            area_defaults, sent = await _send_options_area(ctx, area, options)
+            defaults |= area_defaults
+            values |= sent
+    expect(set(options) <= set(values), f"no options area has {set(options) - set(values)}")
     # OptionsFlowWithReload reloads the entry: wait until get_status lists Radarr as loaded.
     deadline = time.monotonic() + 30
     while True:

@@ -92,6 +92,22 @@ def _one_at_a_time[**P, R](
     return locked
 
 
+def _is_app_version(reply: object) -> bool:
+    return isinstance(reply, str) and bool(_APP_VERSION.match(reply))
+
+
+def _tracker_message(rows: object) -> str | None:
+    """Join the trackers' messages; DHT, PeX and LSD rows ("** [DHT] **") are left out."""
+    texts = [
+        str(row["msg"])
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, dict)
+        and row.get("msg")
+        and not str(row.get("url", "")).startswith("** [")
+    ]
+    return "; ".join(texts) or None
+
+
 @contextmanager
 def _translate_errors() -> Iterator[None]:
     """Map qbittorrent-api's exceptions onto ours."""
@@ -200,7 +216,7 @@ class QbittorrentClient:
             raise
         except QbitError:
             return  # a real qBittorrent refuses the version to a stranger
-        if not isinstance(reply, str) or not _APP_VERSION.match(reply):
+        if not _is_app_version(reply):
             raise QbitNotQbittorrentError("no qBittorrent version")
 
     def _read_info(self) -> ServerInfo:
@@ -208,9 +224,8 @@ class QbittorrentClient:
             app_version = self._api.app_version()
             webapi_version = self._api.app_web_api_version()
         if not (
-            isinstance(app_version, str)
+            _is_app_version(app_version)
             and isinstance(webapi_version, str)
-            and _APP_VERSION.match(app_version)
             and _WEBAPI_VERSION.match(webapi_version)
         ):
             raise QbitNotQbittorrentError("no qBittorrent version")
@@ -311,16 +326,8 @@ class QbittorrentClient:
         messages: dict[str, str | None] = {}
         with _translate_errors():
             for torrent_hash in hashes:
-                trackers: Any = self._api.torrents_trackers(torrent_hash=torrent_hash)
-                rows = trackers if isinstance(trackers, list) else []
-                texts = [
-                    str(row["msg"])
-                    for row in rows
-                    if isinstance(row, dict)
-                    and row.get("msg")
-                    and not str(row.get("url", "")).startswith("** [")
-                ]
-                messages[torrent_hash] = "; ".join(texts) or None
+                rows = self._api.torrents_trackers(torrent_hash=torrent_hash)
+                messages[torrent_hash] = _tracker_message(rows)
         return messages
 
     def _fetch_maindata(self, rid: int) -> dict[str, Any]:

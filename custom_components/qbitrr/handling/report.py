@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from ..policy.model import REMOVALS, ActionKind, Plan
+from ..policy.model import REMOVALS, Action, ActionKind, Plan, Skipped
 from .executor import RESULT_FAILED, Outcome, OutcomeKey
 
 EVENT_TORRENT_ACTION: Final = "qbitrr_torrent_action"
@@ -53,6 +53,51 @@ class RunReport:
     summary_event: dict[str, Any] | None = None
 
 
+def _described(
+    action: Action, arr: PlannedArr, outcome: Outcome, titles: Mapping[str, str]
+) -> dict[str, Any]:
+    return {
+        "instance": action.instance,
+        "instance_title": titles.get(action.instance, action.instance),
+        "hash": action.hash,
+        "name": action.name,
+        "category": action.category,
+        "arr": arr.entry_id,
+        "arr_title": arr.title,
+        "rule": str(action.rule),
+        "action": str(action.kind),
+        "reason": action.reason,
+        "result": outcome.result,
+        "error": outcome.error,
+    }
+
+
+def _skipped(skipped: Skipped, arr: PlannedArr, titles: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "instance": skipped.instance,
+        "instance_title": titles.get(skipped.instance, skipped.instance),
+        "hash": skipped.hash,
+        "name": skipped.name,
+        "category": skipped.category,
+        "arr": arr.entry_id,
+        "rule": str(skipped.rule),
+        "guard": str(skipped.guard),
+    }
+
+
+def _summary(by_action: Counter[str], by_rule: Counter[str], failed: int) -> dict[str, Any]:
+    return {
+        "removed": sum(by_action[str(kind)] for kind in REMOVALS),
+        "failed": failed,
+        "struck": by_action[str(ActionKind.STRIKE)],
+        "tagged": by_action[str(ActionKind.TAG)],
+        "rechecked": by_action[str(ActionKind.RECHECK)],
+        "deferred": by_action[str(ActionKind.DEFERRED)],
+        "strikes_cleared": by_action[str(ActionKind.CLEAR_STRIKE)],
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
 def render(
     planned: Sequence[PlannedArr],
     outcomes: Mapping[OutcomeKey, Outcome],
@@ -75,38 +120,11 @@ def render(
         arr_failed = 0
         for action in arr.plan.actions:
             outcome = outcomes.get((action.instance, action.hash, arr.entry_id), planned_outcome)
-            actions.append(
-                {
-                    "instance": action.instance,
-                    "instance_title": instance_titles.get(action.instance, action.instance),
-                    "hash": action.hash,
-                    "name": action.name,
-                    "category": action.category,
-                    "arr": arr.entry_id,
-                    "arr_title": arr.title,
-                    "rule": str(action.rule),
-                    "action": str(action.kind),
-                    "reason": action.reason,
-                    "result": outcome.result,
-                    "error": outcome.error,
-                }
-            )
+            actions.append(_described(action, arr, outcome, instance_titles))
             arr_rules[str(action.rule)] += 1
             arr_actions[str(action.kind)] += 1
             arr_failed += outcome.result == RESULT_FAILED
-        skipped.extend(
-            {
-                "instance": s.instance,
-                "instance_title": instance_titles.get(s.instance, s.instance),
-                "hash": s.hash,
-                "name": s.name,
-                "category": s.category,
-                "arr": arr.entry_id,
-                "rule": str(s.rule),
-                "guard": str(s.guard),
-            }
-            for s in arr.plan.skipped
-        )
+        skipped.extend(_skipped(s, arr, instance_titles) for s in arr.plan.skipped)
         last_runs[arr.entry_id] = LastRun(
             now, dry_run, dict(arr_rules), dict(arr_actions), arr_failed
         )
@@ -116,16 +134,7 @@ def render(
         last_runs[entry_id] = LastRun(now, dry_run, {}, {}, 0, skipped_reason=reason)
     response: dict[str, Any] = {
         "dry_run": dry_run,
-        "summary": {
-            "removed": sum(by_action[str(kind)] for kind in REMOVALS),
-            "failed": sum(run.failed for run in last_runs.values()),
-            "struck": by_action[str(ActionKind.STRIKE)],
-            "tagged": by_action[str(ActionKind.TAG)],
-            "rechecked": by_action[str(ActionKind.RECHECK)],
-            "deferred": by_action[str(ActionKind.DEFERRED)],
-            "strikes_cleared": by_action[str(ActionKind.CLEAR_STRIKE)],
-            "by_rule": dict(sorted(by_rule.items())),
-        },
+        "summary": _summary(by_action, by_rule, sum(run.failed for run in last_runs.values())),
         "actions": actions,
         "skipped": skipped,
         "skipped_arrs": {

@@ -56,7 +56,10 @@ class HistoryStore:
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Prepare; nothing is read before the first run."""
-        self._store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
+        # Thousands of entries after a tracker outage: serialise them off the event loop.
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, STORE_KEY, serialize_in_event_loop=False
+        )
         self._history: dict[str, dict[TorrentKey, HistoryEntry]] = {}
         self._pending_searches: dict[str, set[int]] = {}
         self._loaded = False

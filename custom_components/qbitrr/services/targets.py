@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import voluptuous as vol
 
@@ -151,30 +152,19 @@ def raise_if_all_failed(failed: Sequence[Down], targeted: int) -> None:
     )
 
 
+# The code of the one server a call targeted -> the message that says what happened to it.
+ONE_SERVER_ERRORS: Final = {
+    UNREACHABLE: "instance_unreachable",
+    AUTH_FAILED: "instance_auth_failed",
+    NOT_LOADED: "instance_not_loaded",
+    REFUSED: "instance_refused",
+}
+
+
 def _raise_one(down: Down) -> None:
     """Raise the error of the one server a call targeted, worded for its code."""
-    title = {"title": down.title}
-    if down.error == UNREACHABLE:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="instance_unreachable",
-            translation_placeholders=title,
-        )
-    if down.error == AUTH_FAILED:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="instance_auth_failed",
-            translation_placeholders=title,
-        )
-    if down.error == NOT_LOADED:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="instance_not_loaded",
-            translation_placeholders=title,
-        )
-    if down.error == REFUSED:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="instance_refused",
-            translation_placeholders=title,
-        )
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=ONE_SERVER_ERRORS.get(down.error, "instance_refused"),
+        translation_placeholders={"title": down.title},
+    )

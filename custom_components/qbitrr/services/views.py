@@ -45,14 +45,14 @@ GET_TORRENTS_SCHEMA: Final = vol.Schema(
 GET_STATUS_SCHEMA: Final = vol.Schema({})
 
 
-def _iso(timestamp: object) -> str | None:
+def _iso(timestamp: int) -> str | None:
     """QBittorrent's epoch seconds as ISO 8601; its 0 or negative means never."""
-    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool) and timestamp > 0:
-        try:
-            return datetime.fromtimestamp(timestamp, UTC).isoformat()
-        except OverflowError, OSError, ValueError:
-            return None  # beyond what a date can hold: a broken server value
-    return None
+    if timestamp <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+    except OverflowError, OSError, ValueError:
+        return None  # beyond what a date can hold: a broken server value
 
 
 def _readable(call: ServiceCall) -> tuple[list[QbitCoordinator], dict[str, Any]]:

@@ -1,0 +1,128 @@
+"""Options of an Arr entry: its torrent handling, in areas of a few fields each.
+
+Rules grow with every feature, so the options open on a menu of areas instead of one long
+form; each area saves its own fields and keeps the others as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+
+from .policy.model import UnknownTorrentAction
+from .policy.options import (
+    OPT_AUTO_HANDLE,
+    OPT_AUTO_INTERVAL,
+    OPT_MAX_ETA,
+    OPT_MAX_PROGRESS,
+    OPT_MAX_REMOVALS,
+    OPT_MIN_AGE,
+    OPT_PROTECT_TAG,
+    OPT_SLOW_PERIOD,
+    OPT_SLOW_SPEED,
+    OPT_STALL_DELAY,
+    OPT_STRIKES,
+    OPT_UNKNOWN_ACTION,
+    with_defaults,
+)
+
+AREA_RULES: Final = "rules"
+AREA_GUARDS: Final = "guards"
+AREA_AUTOMATION: Final = "automation"
+
+
+def _number(low: float, high: float, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+    if unit:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+# Area -> its fields and their selectors, in the order the form shows them.
+OPTION_AREAS: Final[Mapping[str, Mapping[str, Any]]] = {
+    AREA_RULES: {
+        OPT_STALL_DELAY: _number(1, 10080, "min"),
+        OPT_SLOW_SPEED: _number(0, 1_000_000, "KiB/s"),
+        OPT_SLOW_PERIOD: _number(1, 10080, "min"),
+        OPT_MAX_ETA: _number(0, 8760, "h"),
+    },
+    AREA_GUARDS: {
+        OPT_STRIKES: _number(1, 50),
+        OPT_MIN_AGE: _number(0, 10080, "min"),
+        OPT_MAX_PROGRESS: _number(0, 100, "%"),
+        OPT_MAX_REMOVALS: _number(0, 1000),
+        OPT_PROTECT_TAG: TextSelector(),
+    },
+    AREA_AUTOMATION: {
+        OPT_UNKNOWN_ACTION: SelectSelector(
+            SelectSelectorConfig(
+                options=[action.value for action in UnknownTorrentAction],
+                translation_key=OPT_UNKNOWN_ACTION,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        OPT_AUTO_HANDLE: BooleanSelector(),
+        OPT_AUTO_INTERVAL: _number(5, 10080, "min"),
+    },
+}
+
+
+class ArrOptionsFlow(OptionsFlowWithReload):
+    """The rules, guards and automation of one Arr's torrent handling."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the areas."""
+        return self.async_show_menu(step_id="init", menu_options=list(OPTION_AREAS))
+
+    async def async_step_rules(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Set when a torrent is bad: stalled, slow, or too long to finish."""
+        return self._area(AREA_RULES, user_input)
+
+    async def async_step_guards(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Set what keeps a bad torrent: strikes, age, progress, a tag, a limit per run."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            tag = str(user_input.get(OPT_PROTECT_TAG, "")).strip()
+            if "," in tag:
+                errors[OPT_PROTECT_TAG] = "invalid_tag"
+            else:
+                user_input = {**user_input, OPT_PROTECT_TAG: tag}
+        return self._area(AREA_GUARDS, user_input, errors)
+
+    async def async_step_automation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set what happens to torrents no Arr knows, and handling on a timer."""
+        return self._area(AREA_AUTOMATION, user_input)
+
+    def _area(
+        self, area: str, user_input: dict[str, Any] | None, errors: dict[str, str] | None = None
+    ) -> ConfigFlowResult:
+        if user_input is not None and not errors:
+            return self.async_create_entry(data={**self.config_entry.options, **user_input})
+        current = with_defaults(self.config_entry.options)
+        schema = vol.Schema(
+            {
+                vol.Required(key, default=current[key]): selector
+                for key, selector in OPTION_AREAS[area].items()
+            }
+        )
+        return self.async_show_form(
+            step_id=area,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors or {},
+        )
