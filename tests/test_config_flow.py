@@ -383,6 +383,8 @@ def test_every_flow_error_is_translated(strings: dict[str, Any]) -> None:
         "cannot_connect",
         "invalid_auth",
         "invalid_api_key",
+        "invalid_qbit_api_key",
+        "api_key_unsupported",
         "not_qbittorrent",
         "not_arr",
         "unsupported_app",

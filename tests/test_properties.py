@@ -19,6 +19,7 @@ import probatio
 from custom_components.qbitrr.api import maindata
 from custom_components.qbitrr.api.maindata import merge_maindata
 from custom_components.qbitrr.const import DOMAIN
+from custom_components.qbitrr.model.server import ServerState
 from custom_components.qbitrr.model.states import STATE_GROUPS, StateGroup, state_group
 from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.engine import evaluate
@@ -352,8 +353,11 @@ def test_any_server_reply_is_merged_without_crashing(
         for name, value in torrent._asdict().items():
             assert type(value) is type(getattr(Torrent(), name)), (name, value)
             assert not isinstance(value, float) or math.isfinite(value)
-    for value in model.server_state:
-        assert value is None or type(value) in {int, str}
+    for name, value in model.server_state._asdict().items():
+        declared = type(ServerState._field_defaults[name])
+        assert value is None or type(value) in {int, str, bool, float}, name
+        assert not isinstance(value, float) or math.isfinite(value), name
+        assert declared is type(None) or type(value) is declared, name
     for torrent in model.torrents.values():
         iso(torrent.added_on)  # any whole number, however far off, gives a date or None
     for description in SENSORS:

@@ -31,7 +31,14 @@ from .hub import HUB_KEY, QbitrrHub
 from .model.arr import ArrApp
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -66,6 +73,7 @@ def _qbit_client(entry: QbitrrConfigEntry) -> QbittorrentClient:
         entry.data[CONF_URL],
         entry.data.get(CONF_USERNAME),
         entry.data.get(CONF_PASSWORD),
+        api_key=entry.data.get(CONF_API_KEY),
         verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
     )
 

@@ -55,6 +55,7 @@ def _qbit_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED)): _URL,
             vol.Optional(CONF_USERNAME): _TEXT,
             vol.Optional(CONF_PASSWORD): _PASSWORD,
+            vol.Optional(CONF_API_KEY): _SECRET,
             vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)): (
                 BooleanSelector()
             ),
@@ -87,7 +88,11 @@ def _category_schema(options: list[str], default: str) -> vol.Schema:
 
 
 _CREDENTIALS_SCHEMA = vol.Schema(
-    {vol.Optional(CONF_USERNAME): _TEXT, vol.Optional(CONF_PASSWORD): _PASSWORD}
+    {
+        vol.Optional(CONF_USERNAME): _TEXT,
+        vol.Optional(CONF_PASSWORD): _PASSWORD,
+        vol.Optional(CONF_API_KEY): _SECRET,
+    }
 )
 _API_KEY_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): _SECRET})
 
@@ -101,12 +106,23 @@ def _without_secrets(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _credentials(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Return the credentials as submitted; an empty field means none (a server may allow it)."""
-    return {
+def _credentials(user_input: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, str]:
+    """Return the qBittorrent credentials as submitted: an API key, or a username and password.
+
+    An empty field means none (a server may allow it). A key, when given, is what logs in, so
+    the username and password are stored empty: only what is checked is stored. Without a key,
+    a key stored before is cleared; an entry that never had one gets no `api_key` at all.
+    """
+    api_key = str(user_input.get(CONF_API_KEY, "")).strip()
+    if api_key:
+        return {CONF_USERNAME: "", CONF_PASSWORD: "", CONF_API_KEY: api_key}
+    credentials = {
         CONF_USERNAME: user_input.get(CONF_USERNAME, ""),
         CONF_PASSWORD: user_input.get(CONF_PASSWORD, ""),
     }
+    if CONF_API_KEY in current or CONF_API_KEY in user_input:
+        credentials[CONF_API_KEY] = ""
+    return credentials
 
 
 def _default_title(data: Mapping[str, Any]) -> str:
@@ -175,7 +191,7 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_qbittorrent(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the WebUI address and credentials, and test them before creating anything."""
+        """Ask for the WebUI address and a username and password or an API key; test them."""
         return await self._async_step_qbit_form(
             "qbittorrent", {CONF_KIND: KIND_QBITTORRENT}, _qbit_schema({}), user_input
         )
@@ -222,7 +238,7 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for new qBittorrent credentials and check them against the same server."""
+        """Ask for new qBittorrent credentials (or an API key); check them on the same server."""
         entry = self._get_reauth_entry()
         return await self._async_step_qbit_form(
             "reauth_confirm", entry.data, _CREDENTIALS_SCHEMA, user_input
@@ -270,7 +286,7 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check the submitted fields over the `current` data; finish or show the form again."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**current, **user_input, **_credentials(user_input)}
+            data = {**current, **user_input, **_credentials(user_input, current)}
             check = await async_check_qbittorrent(self.hass, data)
             if check.error is None:
                 return await self._async_finish(data)

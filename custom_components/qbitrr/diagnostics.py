@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from .coordinator import ArrCoordinator, QbitCoordinator, QbitrrConfigEntry
 from .health import InstanceHealth
 
+# `api_key` is an Arr's key and a qBittorrent entry's API key alike.
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME}
 
 

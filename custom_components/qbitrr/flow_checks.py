@@ -30,6 +30,7 @@ from .api.arr import (
     ArrUnsupportedAppError,
 )
 from .api.qbittorrent import (
+    QbitApiKeyUnsupportedError,
     QbitAuthError,
     QbitConnectionError,
     QbitNotQbittorrentError,
@@ -64,12 +65,16 @@ class ArrCheck(ConnectionCheck):
 
 
 def check_qbittorrent(data: Mapping[str, Any]) -> ConnectionCheck:
-    """Log in to the WebUI with exactly `data` (blocking: run it in the executor)."""
+    """Log in to the WebUI with exactly `data` (blocking: run it in the executor).
+
+    With an API key, errors about the key are shown under its field.
+    """
     try:
         client = QbittorrentClient(
             data[CONF_URL],
             data.get(CONF_USERNAME),
             data.get(CONF_PASSWORD),
+            api_key=data.get(CONF_API_KEY),
             verify_ssl=data.get(CONF_VERIFY_SSL, True),
         )
     except InvalidUrlError:
@@ -80,7 +85,11 @@ def check_qbittorrent(data: Mapping[str, Any]) -> ConnectionCheck:
         return ConnectionCheck(error="ssl_error")
     except QbitConnectionError:
         return ConnectionCheck(error="cannot_connect")
+    except QbitApiKeyUnsupportedError:
+        return ConnectionCheck(error="api_key_unsupported", error_field=CONF_API_KEY)
     except QbitAuthError:
+        if client.uses_api_key:
+            return ConnectionCheck(error="invalid_qbit_api_key", error_field=CONF_API_KEY)
         return ConnectionCheck(error="invalid_auth")
     except QbitNotQbittorrentError:
         return ConnectionCheck(error="not_qbittorrent")

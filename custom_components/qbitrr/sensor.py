@@ -1,4 +1,4 @@
-"""Sensors: speeds, counts and free space of qBittorrent servers; queue and torrents of Arr apps."""
+"""Sensors: speeds, counts, totals and status of qBittorrent servers; queue and torrents of Arrs."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .entries import reachable_instances
 from .handling.report import LastRun
 from .handling.runner import SIGNAL_RUN_COMPLETED
 from .hub import HUB_KEY
+from .model.server import CONNECTION_STATUSES
 from .model.states import StateGroup
 from .snapshot import ArrSnapshot, QbitSnapshot
 
@@ -39,6 +40,8 @@ class QbitSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[QbitSnapshot], StateType]
     attributes_fn: Callable[[QbitSnapshot], Mapping[str, Any]] | None = None
+    # Whether the server reports it at all (checked once, at setup).
+    has_fn: Callable[[QbitSnapshot], bool] = lambda _: True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +56,33 @@ class ArrTorrentsSensorDescription(SensorEntityDescription):
     """A count of the app's torrents across every qBittorrent instance."""
 
     group: StateGroup | None = None
+
+
+def _alltime(key: str, value_fn: Callable[[QbitSnapshot], StateType]) -> QbitSensorDescription:
+    return QbitSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+    )
+
+
+def _external_address(
+    key: str, value_fn: Callable[[QbitSnapshot], StateType]
+) -> QbitSensorDescription:
+    # Created only for servers that report the addresses (5.x); "" (not known yet) is unknown.
+    return QbitSensorDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=value_fn,
+        has_fn=lambda snapshot: snapshot.server_state.reports_external_addresses,
+    )
 
 
 def _group_count(group: StateGroup) -> QbitSensorDescription:
@@ -117,6 +147,36 @@ SENSORS: tuple[QbitSensorDescription, ...] = (
         value_fn=lambda snapshot: snapshot.server_state.free_space_on_disk,
     ),
     QbitSensorDescription(
+        key="connection_status",
+        translation_key="connection_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(CONNECTION_STATUSES),
+        value_fn=lambda snapshot: snapshot.server_state.connection_status,
+    ),
+    _alltime("alltime_download", lambda snapshot: snapshot.server_state.alltime_dl),
+    _alltime("alltime_upload", lambda snapshot: snapshot.server_state.alltime_ul),
+    QbitSensorDescription(
+        key="global_ratio",
+        translation_key="global_ratio",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda snapshot: snapshot.server_state.global_ratio,
+    ),
+    QbitSensorDescription(
+        key="dht_nodes",
+        translation_key="dht_nodes",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda snapshot: snapshot.server_state.dht_nodes,
+    ),
+    _external_address(
+        "external_address_v4", lambda snapshot: snapshot.server_state.last_external_address_v4
+    ),
+    _external_address(
+        "external_address_v6", lambda snapshot: snapshot.server_state.last_external_address_v6
+    ),
+    QbitSensorDescription(
         key="app_version",
         translation_key="app_version",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -172,7 +232,11 @@ async def async_setup_entry(
     """Add the sensors of one server."""
     coordinator = entry.runtime_data
     if isinstance(coordinator, QbitCoordinator):
-        async_add_entities(QbitSensor(coordinator, description) for description in SENSORS)
+        async_add_entities(
+            QbitSensor(coordinator, description)
+            for description in SENSORS
+            if description.has_fn(coordinator.data)
+        )
         return
     async_add_entities(
         [

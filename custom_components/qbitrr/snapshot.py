@@ -6,7 +6,7 @@ Also the polling policy that follows from a snapshot (how long to wait before th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .api.maindata import Maindata
@@ -17,7 +17,7 @@ from .const import (
     QBIT_UPDATE_INTERVAL,
 )
 from .model.arr import ArrStatus, DiskSpace, DownloadClient, HealthMessage, QueueItem
-from .model.server import ServerState
+from .model.server import ServerState, SpeedLimit
 from .model.states import StateGroup, state_group
 from .model.torrent import Torrent
 
@@ -34,6 +34,9 @@ class QbitSnapshot:
     # {category: {state group: count}}, only groups that occur.
     category_group_counts: Mapping[str, Mapping[StateGroup, int]]
     full_update: bool
+    # The global and alternative speed limits (bytes/s, 0 = none) from `app/preferences`,
+    # read less often than the rest (QbitCoordinator); empty until read.
+    limits: Mapping[SpeedLimit, int] = field(default_factory=dict)
 
     @property
     def torrents(self) -> Mapping[str, Torrent]:
@@ -58,6 +61,7 @@ def build_snapshot(
     webapi_version: str,
     full_update: bool,
     previous: QbitSnapshot | None = None,
+    limits: Mapping[SpeedLimit, int] | None = None,
 ) -> QbitSnapshot:
     """Compute the per-poll figures from a merged model.
 
@@ -103,6 +107,7 @@ def build_snapshot(
         category_counts=category_counts,
         category_group_counts=category_group_counts,
         full_update=full_update,
+        limits=limits or {},
     )
 
 

@@ -4,25 +4,48 @@ qbittorrent-api is synchronous and version-aware (it picks `torrents/stop` or `t
 for 5.x or 4.x and logs in again when a session expires). This wrapper owns the incremental
 `sync/maindata` state and maps the library's exceptions onto a few of our own, so the Home
 Assistant side only ever sees `QbitAuthError`, `QbitConnectionError` and their kin.
+
+A server is reached with a username and password (a session cookie) or, from qBittorrent 5.2,
+with an API key sent as `Authorization: Bearer` on every request (no login, no session).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-import functools
 import re
-import threading
-from typing import Any, Concatenate, Final
+from typing import Any, Final
 
 import qbittorrentapi
 from qbittorrentapi.definitions import APINames
-from requests import exceptions as requests_exceptions
 
 from ..model.url import normalize_url
-from .library import drop_session, post_raw
+from .library import drop_session, pin_credentials, post_raw
 from .maindata import Maindata, merge_maindata, parse_maindata
+from .qbit_errors import (
+    QbitApiKeyUnsupportedError,
+    QbitAuthError,
+    QbitConflictError,
+    QbitConnectionError,
+    QbitError,
+    QbitNotQbittorrentError,
+    QbitSSLError,
+)
+from .qbit_session import QbitActions, one_at_a_time
+
+# The client and the errors it raises: what the rest of qbitrr imports from here.
+__all__ = [
+    "FULL_RESYNC_POLLS",
+    "QbitApiKeyUnsupportedError",
+    "QbitAuthError",
+    "QbitConflictError",
+    "QbitConnectionError",
+    "QbitError",
+    "QbitNotQbittorrentError",
+    "QbitSSLError",
+    "QbittorrentClient",
+    "ServerInfo",
+    "SyncResult",
+]
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 # A full snapshot every this many polls bounds how long the model can drift if a reply was
@@ -32,30 +55,9 @@ DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 FULL_RESYNC_POLLS: Final = 480
 _APP_VERSION = re.compile(r"^v?\d+\.\d+")
 _WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
-
-
-class QbitError(Exception):
-    """Base class of the errors this client raises."""
-
-
-class QbitConnectionError(QbitError):
-    """The server could not be reached or answered with a server error."""
-
-
-class QbitSSLError(QbitConnectionError):
-    """The TLS handshake failed (for example a self-signed certificate with verification on)."""
-
-
-class QbitAuthError(QbitError):
-    """The server refused the credentials (or banned this client after too many failures)."""
-
-
-class QbitNotQbittorrentError(QbitError):
-    """Something answered, but it is not a qBittorrent WebUI."""
-
-
-class QbitConflictError(QbitError):
-    """The server refused to create what exists already."""
+# qBittorrent 5.2 (WebAPI 2.14.1) checks API keys. An older server ignores the header, and one
+# that lets the caller's address in without logging in would answer as if the key were good.
+API_KEY_MIN_WEBAPI: Final = (2, 14, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +77,6 @@ class SyncResult:
     full_update: bool
 
 
-def _one_at_a_time[**P, R](
-    method: Callable[Concatenate[QbittorrentClient, P], R],
-) -> Callable[Concatenate[QbittorrentClient, P], R]:
-    """Serialise calls to one server: the session cookie and the sync state are shared.
-
-    Two threads that each meet an expired session would both log in again and race on the
-    cookie; the poll, services, handling and category sync all call from executor threads.
-    """
-
-    def locked(self: QbittorrentClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._lock:
-            return method(self, *args, **kwargs)
-
-    functools.update_wrapper(locked, method)
-    return locked
-
-
 def _is_app_version(reply: object) -> bool:
     return isinstance(reply, str) and bool(_APP_VERSION.match(reply))
 
@@ -108,53 +93,13 @@ def _tracker_message(rows: object) -> str | None:
     return "; ".join(texts) or None
 
 
-@contextmanager
-def _translate_errors() -> Iterator[None]:
-    """Map qbittorrent-api's exceptions onto ours."""
-    try:
-        yield
-    except qbittorrentapi.LoginFailed as err:
-        raise QbitAuthError("login refused") from err
-    except qbittorrentapi.Unauthorized401Error as err:
-        raise QbitAuthError("not authorised") from err
-    except qbittorrentapi.Forbidden403Error as err:
-        # A 403 from the login itself means this address is banned after failed logins. Any
-        # other 403 survived the library's own re-login: a session lost to a stalling or
-        # restarting server (its retries drop the cookie), not a wrong password.
-        if _is_login(err):
-            raise QbitAuthError("login forbidden (banned after failed logins?)") from err
-        raise QbitConnectionError("session refused") from err
-    except qbittorrentapi.HTTP4XXError as err:
-        # A 404 or 405 on the WebAPI's own paths means this is some other web server.
-        raise QbitNotQbittorrentError(type(err).__name__) from err
-    except qbittorrentapi.APIConnectionError as err:
-        if isinstance(err.__context__, requests_exceptions.SSLError):
-            raise QbitSSLError("TLS handshake failed") from err
-        raise QbitConnectionError(_describe(err)) from err
-    except qbittorrentapi.APIError as err:
-        # The reply could not be parsed: not the JSON a qBittorrent sends.
-        raise QbitNotQbittorrentError("unexpected reply") from err
+def _webapi_tuple(version: str) -> tuple[int, ...]:
+    """Return the leading dotted numbers of a WebAPI version ("2.8.19" -> (2, 8, 19))."""
+    numbers = re.match(r"^\d+(?:\.\d+)*", version)
+    return tuple(int(part) for part in numbers.group().split(".")) if numbers else ()
 
 
-def _is_login(err: qbittorrentapi.HTTPError) -> bool:
-    response = getattr(err, "response", None)
-    return "/auth/login" in str(getattr(response, "url", ""))
-
-
-def _describe(err: Exception) -> str:
-    """Describe the failure briefly, without the URL or body the library puts in messages."""
-    context = err.__context__
-    # urllib3 wraps a read timeout on a GET in a ConnectionError; the text tells.
-    if isinstance(context, requests_exceptions.Timeout) or "timed out" in str(context):
-        return "timeout"
-    if isinstance(context, requests_exceptions.ConnectionError):
-        return "connection failed"
-    if isinstance(err, qbittorrentapi.HTTP5XXError):
-        return f"server error {err.http_status_code}"
-    return type(err).__name__
-
-
-class QbittorrentClient:
+class QbittorrentClient(QbitActions):
     """One qBittorrent server: validation, incremental polling and the merged model.
 
     Every public call holds the client's lock, so one server sees one call at a time while
@@ -167,15 +112,20 @@ class QbittorrentClient:
         username: str | None,
         password: str | None,
         *,
+        api_key: str | None = None,
         verify_ssl: bool = True,
         timeout: tuple[float, float] | None = None,
     ) -> None:
-        """Prepare a client; nothing is sent until the first call."""
+        """Prepare a client; nothing is sent until the first call.
+
+        With an `api_key` (qBittorrent 5.2+) the username and password are not used.
+        """
         self.url = normalize_url(url)
-        self._api = qbittorrentapi.Client(
+        api = qbittorrentapi.Client(
             host=self.url,
             username=username or None,
             password=password or None,
+            api_key=api_key or None,
             VERIFY_WEBUI_CERTIFICATE=verify_ssl,
             FORCE_SCHEME_FROM_HOST=True,
             # `verify` per request too: requests lets REQUESTS_CA_BUNDLE in the environment
@@ -184,7 +134,10 @@ class QbittorrentClient:
             SIMPLE_RESPONSES=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
-        self._lock = threading.Lock()
+        # The library falls back to QBITTORRENTAPI_* environment variables for what is empty;
+        # an entry uses exactly what it stores (no key means no key).
+        pin_credentials(api, username=username, password=password, api_key=api_key)
+        super().__init__(api, uses_api_key=bool(api_key))
         self._maindata: Maindata | None = None
         self._info: ServerInfo | None = None
         self._polls_since_full = 0
@@ -196,12 +149,24 @@ class QbittorrentClient:
         """The merged model, or None before the first poll and after an error."""
         return self._maindata
 
-    @_one_at_a_time
+    @one_at_a_time
     def validate(self) -> None:
-        """Log in and read the versions; raise the matching `QbitError` when that fails."""
+        """Log in and read the versions; raise the matching `QbitError` when that fails.
+
+        With an API key there is no login: the first authenticated call (the version) tells
+        whether the key is accepted, and a WebAPI too old to check keys is refused
+        (`QbitApiKeyUnsupportedError`).
+        """
         try:
-            with _translate_errors():
+            if self._uses_api_key:
+                # Not `auth_log_in`: with a key the library reports every failure, a refused
+                # connection included, as a refused login.
+                self._read_info()
+                return
+            with self._translated():
                 self._api.auth_log_in()
+        except QbitApiKeyUnsupportedError:
+            raise
         except QbitAuthError:
             self._raise_if_not_qbittorrent()
             raise
@@ -210,7 +175,7 @@ class QbittorrentClient:
     def _raise_if_not_qbittorrent(self) -> None:
         """After a refused login, tell a real qBittorrent from a page that merely answered."""
         try:
-            with _translate_errors():
+            with self._translated():
                 reply = self._api.app_version()
         except QbitNotQbittorrentError:
             raise
@@ -220,7 +185,8 @@ class QbittorrentClient:
             raise QbitNotQbittorrentError("no qBittorrent version")
 
     def _read_info(self) -> ServerInfo:
-        with _translate_errors():
+        """Read the versions; with an API key, refuse a WebAPI too old to have checked it."""
+        with self._translated():
             app_version = self._api.app_version()
             webapi_version = self._api.app_web_api_version()
         if not (
@@ -229,10 +195,12 @@ class QbittorrentClient:
             and _WEBAPI_VERSION.match(webapi_version)
         ):
             raise QbitNotQbittorrentError("no qBittorrent version")
+        if self._uses_api_key and _webapi_tuple(webapi_version) < API_KEY_MIN_WEBAPI:
+            raise QbitApiKeyUnsupportedError(f"WebAPI {webapi_version} does not check API keys")
         self._info = ServerInfo(app_version=app_version, webapi_version=webapi_version)
         return self._info
 
-    @_one_at_a_time
+    @one_at_a_time
     def sync(self) -> SyncResult:
         """Poll once: ask only for what changed since the last reply and merge it.
 
@@ -260,7 +228,7 @@ class QbittorrentClient:
         self._maindata = merge_maindata(previous, reply)
         return SyncResult(self._maindata, info, full_update)
 
-    @_one_at_a_time
+    @one_at_a_time
     def create_categories(self, names: list[str]) -> dict[str, QbitError | None]:
         """Create categories; per name None when created, else why not.
 
@@ -270,7 +238,7 @@ class QbittorrentClient:
         outcome: dict[str, QbitError | None] = {}
         for name in names:
             try:
-                with _translate_errors():
+                with self._translated():
                     self._api.torrents_create_category(name=name)
             except QbitNotQbittorrentError as err:
                 # qBittorrent answers 409 for a name that exists (or that it refuses).
@@ -284,47 +252,11 @@ class QbittorrentClient:
 
     # --- actions (blocking; each maps errors like polling does) -----------------------------
 
-    @_one_at_a_time
-    def add_tags(self, hashes: list[str], tags: list[str]) -> None:
-        """Add tags (created when missing) to torrents."""
-        with _translate_errors():
-            self._api.torrents_add_tags(tags=tags, torrent_hashes=hashes)
-
-    @_one_at_a_time
-    def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
-        """Remove tags from torrents (the tags themselves stay defined)."""
-        with _translate_errors():
-            self._api.torrents_remove_tags(tags=tags, torrent_hashes=hashes)
-
-    @_one_at_a_time
-    def pause(self, hashes: list[str]) -> None:
-        """Pause (4.x) or stop (5.x) torrents; the library picks the call."""
-        with _translate_errors():
-            self._api.torrents_stop(torrent_hashes=hashes)
-
-    @_one_at_a_time
-    def resume(self, hashes: list[str]) -> None:
-        """Resume (4.x) or start (5.x) torrents."""
-        with _translate_errors():
-            self._api.torrents_start(torrent_hashes=hashes)
-
-    @_one_at_a_time
-    def recheck(self, hashes: list[str]) -> None:
-        """Force a recheck of torrents."""
-        with _translate_errors():
-            self._api.torrents_recheck(torrent_hashes=hashes)
-
-    @_one_at_a_time
-    def delete(self, hashes: list[str], *, delete_files: bool) -> None:
-        """Delete torrents, with or without their files."""
-        with _translate_errors():
-            self._api.torrents_delete(delete_files=delete_files, torrent_hashes=hashes)
-
-    @_one_at_a_time
+    @one_at_a_time
     def tracker_messages(self, hashes: list[str]) -> dict[str, str | None]:
         """Return the trackers' messages per torrent, joined; DHT, PeX and LSD rows left out."""
         messages: dict[str, str | None] = {}
-        with _translate_errors():
+        with self._translated():
             for torrent_hash in hashes:
                 rows = self._api.torrents_trackers(torrent_hash=torrent_hash)
                 messages[torrent_hash] = _tracker_message(rows)
@@ -336,7 +268,7 @@ class QbittorrentClient:
         The raw body (through the library, so sessions are renewed as usual) lets a large
         full reply be decoded without freezing the event loop; see `parse_maindata`.
         """
-        with _translate_errors():
+        with self._translated():
             body = post_raw(self._api, APINames.Sync, "maindata", {"rid": rid})
         try:
             return parse_maindata(body)
@@ -348,7 +280,7 @@ class QbittorrentClient:
         self._maindata = None
         self._info = None
 
-    @_one_at_a_time
+    @one_at_a_time
     def close(self) -> None:
         """Drop the HTTP session without a logout round trip (the server may be gone)."""
         drop_session(self._api)

@@ -2,39 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+import ipaddress
 import math
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from .torrent import as_str
 
+CONNECTION_STATUSES: Final = ("connected", "firewalled", "disconnected")
+# qBittorrent 5 reports the addresses peers last saw; 4.x has no such fields.
+EXTERNAL_ADDRESS_FIELDS: Final = ("last_external_address_v4", "last_external_address_v6")
+
 
 class ServerState(NamedTuple):
-    """The transfer figures and disk space of `sync/maindata`'s `server_state`.
+    """The figures of `sync/maindata`'s `server_state`, each typed once here.
 
-    Fields a server has not sent (yet) are None: unknown, not zero.
+    Fields a server has not sent (yet), or sent as something they cannot be, are None:
+    unknown, not zero.
     """
 
     dl_info_speed: int | None = None  # bytes/s
     up_info_speed: int | None = None  # bytes/s
     free_space_on_disk: int | None = None  # bytes
-    connection_status: str | None = None  # connected, firewalled or disconnected
+    connection_status: str | None = None  # one of CONNECTION_STATUSES
+    alltime_dl: int | None = None  # bytes
+    alltime_ul: int | None = None  # bytes
+    global_ratio: float | None = None  # sent as text ("1.25")
+    dht_nodes: int | None = None
+    # The limits in use (bytes/s, 0 = none): the alternative ones while those are on.
+    dl_rate_limit: int | None = None
+    up_rate_limit: int | None = None
+    use_alt_speed_limits: bool | None = None
+    last_external_address_v4: str | None = None
+    last_external_address_v6: str | None = None
+    # Whether the server sends the external addresses at all (5.x), even empty ones.
+    reports_external_addresses: bool = False
 
     def merged(self, partial: Mapping[str, object]) -> ServerState:
         """Return the state after one reply's (partial) `server_state`."""
-        values: list[int | str | None] = list(self)
+        values: list[object] = list(self)
         for index, key in enumerate(self._fields):
-            if key not in partial:
-                continue
-            if key == "connection_status":
-                values[index] = as_str(partial[key]) or None
-            else:
-                values[index] = _number_or_none(partial[key])
+            coerce = _COERCE.get(key)
+            if coerce is not None and key in partial:
+                values[index] = coerce(partial[key])
+        if any(key in partial for key in EXTERNAL_ADDRESS_FIELDS):
+            values[self._fields.index("reports_external_addresses")] = True
         return ServerState._make(values)
 
-    def as_dict(self) -> dict[str, int | str | None]:
-        """Plain data for diagnostics."""
-        return dict(self._asdict())
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for diagnostics; the external addresses are the user's, so left out."""
+        return {
+            key: value
+            for key, value in self._asdict().items()
+            if key not in EXTERNAL_ADDRESS_FIELDS
+        }
+
+
+class SpeedLimit(StrEnum):
+    """A global speed limit; the value is its key in `app/preferences`."""
+
+    DOWNLOAD = "dl_limit"
+    UPLOAD = "up_limit"
+    ALT_DOWNLOAD = "alt_dl_limit"
+    ALT_UPLOAD = "alt_up_limit"
+
+
+def speed_limits(preferences: Mapping[str, object]) -> dict[SpeedLimit, int]:
+    """Read the four limits (bytes/s, 0 = none) from `app/preferences`; junk is left out.
+
+    qBittorrent keeps them in whole KiB/s but reports and takes bytes/s on 4.x and 5.x.
+    A negative limit means none, as 0 does.
+    """
+    limits: dict[SpeedLimit, int] = {}
+    for limit in SpeedLimit:
+        value = _number_or_none(preferences.get(limit.value))
+        if value is not None:
+            limits[limit] = max(value, 0)
+    return limits
 
 
 def _number_or_none(value: object) -> int | None:
@@ -49,3 +94,54 @@ def _number_or_none(value: object) -> int | None:
     if type(value) is float and math.isfinite(value):
         return int(value)
     return None
+
+
+def _ratio_or_none(value: object) -> float | None:
+    """Return a finite, non-negative ratio (qBittorrent sends it as text), else None."""
+    if type(value) is str:
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if type(value) is int:
+        value = float(value)
+    if type(value) is float and math.isfinite(value) and value >= 0:
+        return value
+    return None
+
+
+def _flag_or_none(value: object) -> bool | None:
+    return value if type(value) is bool else None
+
+
+def _status_or_none(value: object) -> str | None:
+    text = as_str(value)
+    return text if text in CONNECTION_STATUSES else None
+
+
+def _address_or_none(version: int) -> Callable[[object], str | None]:
+    def coerce(value: object) -> str | None:
+        try:
+            address = ipaddress.ip_address(as_str(value).strip())
+        except ValueError:
+            return None  # "" while unknown, or not an address at all
+        return str(address) if address.version == version else None
+
+    return coerce
+
+
+_COERCE: Final[Mapping[str, Callable[[object], object]]] = {
+    "dl_info_speed": _number_or_none,
+    "up_info_speed": _number_or_none,
+    "free_space_on_disk": _number_or_none,
+    "connection_status": _status_or_none,
+    "alltime_dl": _number_or_none,
+    "alltime_ul": _number_or_none,
+    "global_ratio": _ratio_or_none,
+    "dht_nodes": _number_or_none,
+    "dl_rate_limit": _number_or_none,
+    "up_rate_limit": _number_or_none,
+    "use_alt_speed_limits": _flag_or_none,
+    "last_external_address_v4": _address_or_none(4),
+    "last_external_address_v6": _address_or_none(6),
+}

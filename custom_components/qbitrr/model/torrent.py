@@ -51,7 +51,11 @@ def as_float(value: object) -> float:
     if type(value) is float:
         return value if math.isfinite(value) else 0.0
     if type(value) is int:
-        return float(value)
+        # 0 and 1 (a magnet's progress and ratio, a finished torrent) are most of a library:
+        # the literals are one shared object each, where float() would make one per torrent.
+        if value == 0:
+            return 0.0
+        return 1.0 if value == 1 else float(value)
     if type(value) is str:
         try:
             number = float(value)

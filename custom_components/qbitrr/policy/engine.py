@@ -27,7 +27,7 @@ from .model import (
     Skipped,
     TorrentInfo,
 )
-from .routing import route
+from .routing import UNKNOWN_KINDS, Route, route
 from .rules import RECHECK_FIRST, Clock, is_slow, rules_for
 
 # After a recheck, remember it this long, so a torrent that errors again is not rechecked in
@@ -87,6 +87,7 @@ class _Evaluation:
         self.skipped: list[Skipped] = []
         self.due: list[_Bad] = []
         self.strike_tagged: list[TorrentInfo] = []
+        self.removed: set[TorrentKey] = set()
         self._copies: Counter[str] | None = None
         # No rule looked at the slowness of most torrents: they share one clock.
         self.clock = Clock(now=self.now, slow_since=None)
@@ -99,92 +100,77 @@ class _Evaluation:
         )
 
     def copies(self, torrent_hash: str) -> int:
-        """How many reachable instances hold this hash in a managed category (counted once)."""
+        """How many reachable instances hold this hash in a managed category.
+
+        Only asked for hashes an Arr's unmatched download client holds: those are counted, in
+        one pass, the first time.
+        """
         if self._copies is None:
+            unmapped = {
+                queued
+                for queued, entries in self.data.queues.items()
+                for entry in entries
+                if entry.instance is None
+            }
             managed = self.by_category
-            self._copies = Counter(
-                torrent.hash for torrent in self.data.torrents if torrent.category in managed
-            )
+            copies: Counter[str] = Counter()
+            for torrent in self.data.torrents:
+                if torrent.hash in unmapped and torrent.category in managed:
+                    copies[torrent.hash] += 1
+            self._copies = copies
         return self._copies[torrent_hash]
 
-    def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:
-        """Evaluate one managed, incomplete torrent."""
-        now = self.now
+    def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:  # noqa: C901, PLR0912
+        """Evaluate one managed, incomplete torrent.
+
+        The hot path of a plan (thousands of calls at 50,000 torrents): matching, guards and
+        routing stay inline here, since a call per step costs more than the steps.
+        """
+        now, data = self.now, self.data
         key = (torrent.instance, torrent.hash)
-        past = self.data.history.get(key)
+        past = data.history.get(key)
         slow_since = None
         clock = self.clock
         if is_slow(torrent, settings):
             slow_since = past.slow_since if past and past.slow_since is not None else now
             clock = Clock(now, slow_since)
-        matched = _first_match(torrent, settings, clock)
-        if matched is None:
+        for rule, check in rules_for(torrent.state):  # noqa: B007 - the match, read below
+            reason = check(torrent, settings, clock)
+            if reason is not None:
+                break
+        else:  # no rule matched
             if past and past.rechecked_at is not None and now - past.rechecked_at < RECHECK_MEMORY:
                 self.history[key] = past._replace(strikes=0, rule=None, slow_since=slow_since)
             elif slow_since is not None:
                 self.history[key] = HistoryEntry(first_seen_bad=now, slow_since=slow_since)
             return
-        rule, reason = matched
-        routed = self._route_or_skip(torrent, arr, settings, rule, past)
-        if routed is not None:
-            self._count(
-                torrent,
-                arr,
-                settings,
-                (rule, reason),
-                past=past,
-                slow_since=slow_since,
-                routed=routed,
-            )
-
-    def _route_or_skip(
-        self,
-        torrent: TorrentInfo,
-        arr: str,
-        settings: Settings,
-        rule: Rule,
-        past: HistoryEntry | None,
-    ) -> tuple[ActionKind, QueueEntry | None] | None:
-        """Return who would act on a bad torrent; None when a guard keeps it (recorded)."""
-        key = (torrent.instance, torrent.hash)
-        guard = _guard(torrent, settings, self.now)
-        if guard is not None:
-            self.skip(torrent, arr, rule, guard)
-            if past is not None:
+        guard = _guard(torrent, settings, now)
+        routed: Route = Guard.PROTECTED
+        if guard is None:
+            entries = data.queues.get(torrent.hash, ())
+            # The common cases without a call: the Arr's own copy, or a torrent no Arr knows.
+            if not entries:
+                routed = (UNKNOWN_KINDS[settings.unknown_action], None)
+            elif len(entries) == 1 and entries[0].instance == torrent.instance:
+                routed = (ActionKind.ARR_REMOVE, entries[0])
+            else:
+                routed = route(
+                    torrent,
+                    entries,
+                    settings,
+                    reachable=data.reachable_instances,
+                    any_unreachable=bool(data.unreachable_instances),
+                    copies=self.copies,
+                )
+            if isinstance(routed, Guard):
+                guard = routed
+        if guard is not None or isinstance(routed, Guard):
+            # Left alone (or not this copy's business yet): no strike, no tag. Another Arr's
+            # copy forgets what was counted here; otherwise it is kept for when it is decided.
+            self.skip(torrent, arr, rule, guard or Guard.PROTECTED)
+            if past is not None and guard is not Guard.COPY_ELSEWHERE:
                 self.history[key] = past
-            return None
-        data = self.data
-        routed = route(
-            torrent,
-            data.queues.get(torrent.hash, ()),
-            settings,
-            reachable=data.reachable_instances,
-            any_unreachable=bool(data.unreachable_instances),
-            copies=self.copies,
-        )
-        if isinstance(routed, Guard):
-            # Not this copy's business (yet): no strike, no tag. Another Arr's copy forgets
-            # what was counted here; an undecided one keeps it for when it is decided.
-            self.skip(torrent, arr, rule, routed)
-            if past is not None and routed is not Guard.COPY_ELSEWHERE:
-                self.history[key] = past
-            return None
-        return routed
-
-    def _count(
-        self,
-        torrent: TorrentInfo,
-        arr: str,
-        settings: Settings,
-        matched: tuple[Rule, str],
-        *,
-        past: HistoryEntry | None,
-        slow_since: int | None,
-        routed: tuple[ActionKind, QueueEntry | None],
-    ) -> None:
-        """Recheck first, strike, or put the torrent up for removal at its strike limit."""
-        now, key = self.now, (torrent.instance, torrent.hash)
-        rule, reason = matched
+            return
         counting = past is not None and past.strikes > 0
         first_seen = past.first_seen_bad if past is not None and counting else now
         rechecked_at = past.rechecked_at if past is not None else None
@@ -193,11 +179,9 @@ class _Evaluation:
                 _action(torrent, arr, rule, ActionKind.RECHECK, f"{reason}; rechecking first")
             )
             self.history[key] = _new_tuple(
-                HistoryEntry,
-                (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now),
+                HistoryEntry, (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now)
             )
             return
-
         strikes = min((past.strikes if past is not None and counting else 0) + 1, settings.strikes)
         if strikes < settings.strikes:
             text = f"{reason}; strike {strikes} of {settings.strikes}"
@@ -229,6 +213,7 @@ class _Evaluation:
                     self.history[key] = bad.entry
                 else:
                     removed[bad.arr] += 1
+                    self.removed.add(key)
                     # Once removed it is gone: nothing to remember. A removal that fails is
                     # put back by the caller from the input history.
                     self.history.pop(key, None)
@@ -248,29 +233,18 @@ class _Evaluation:
 
     def clear_stale_strikes(self) -> None:
         """Untag torrents that carry the strike tag but are struck no more."""
-        acted = {(action.instance, action.hash) for action in self.actions}
+        history, removed = self.history, self.removed
         for torrent in self.strike_tagged:
             key = (torrent.instance, torrent.hash)
-            entry = self.history.get(key)
+            entry = history.get(key)
+            if (entry is not None and entry.strikes > 0) or key in removed:
+                continue  # still struck (struck, rechecked, tagged or deferred now), or removed
             arr, settings = self.by_category[torrent.category]
-            if (
-                key in acted
-                or (entry is not None and entry.strikes > 0)
-                or (settings.protect_tag and settings.protect_tag in torrent.tags)
-            ):
-                continue  # still struck, acted on, or the user's: never touched
+            if settings.protect_tag and settings.protect_tag in torrent.tags:
+                continue  # the user's: never touched
             self.actions.append(
                 _action(torrent, arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
             )
-
-
-def _first_match(torrent: TorrentInfo, settings: Settings, clock: Clock) -> tuple[Rule, str] | None:
-    """Return the first rule (in precedence) that finds the torrent bad, with its reason."""
-    for rule, check in rules_for(torrent.state):
-        reason = check(torrent, settings, clock)
-        if reason is not None:
-            return rule, reason
-    return None
 
 
 # States some rule looks at whatever the settings; downloading ones only matter when the slow
@@ -295,14 +269,14 @@ def evaluate(data: PolicyInput) -> Plan:
     strike_tagged = run.strike_tagged
     # Cheapest tests first: most of a library seeds.
     for torrent in data.torrents:
-        managed = managed_categories.get(torrent.category)
-        if managed is None:
-            continue
-        if TAG_STRIKE in torrent.tags:
-            strike_tagged.append(torrent)
+        if TAG_STRIKE in torrent.tags and torrent.category in managed_categories:
+            strike_tagged.append(torrent)  # complete or not: a stale tag is cleared
         state = torrent.state
         if state in _SEEDING_STATES or torrent.progress >= 1:
             continue  # complete torrents are never touched
+        managed = managed_categories.get(torrent.category)
+        if managed is None:
+            continue
         arr, settings, watches_downloads = managed
         if (
             watches_downloads

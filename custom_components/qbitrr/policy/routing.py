@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .model import ActionKind, Guard, QueueEntry, Settings, TorrentInfo, UnknownTorrentAction
 
-_UNKNOWN_KINDS = {
+UNKNOWN_KINDS = {
     UnknownTorrentAction.TAG: ActionKind.TAG,
     UnknownTorrentAction.DELETE: ActionKind.DELETE,
     UnknownTorrentAction.DELETE_WITH_FILES: ActionKind.DELETE_WITH_FILES,
@@ -58,4 +58,4 @@ def route(
         if not any_unreachable and copies(torrent.hash) == 1:
             return ActionKind.ARR_REMOVE, unmapped
         return Guard.AMBIGUOUS_ARR
-    return _UNKNOWN_KINDS[settings.unknown_action], None
+    return UNKNOWN_KINDS[settings.unknown_action], None

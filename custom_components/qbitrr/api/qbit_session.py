@@ -1,0 +1,131 @@
+"""One qBittorrent server's session, one call at a time, and the actions sent through it.
+
+`QbittorrentClient` (qbittorrent.py) builds on this: polling and validation there, the actions
+on torrents and on the server here, each holding the session's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+import functools
+import threading
+from typing import Concatenate
+
+import qbittorrentapi
+
+from ..model.server import SpeedLimit, speed_limits
+from .qbit_errors import translate_errors
+
+
+class LockedSession:
+    """The library client of one server, with the lock every public call holds."""
+
+    def __init__(self, api: qbittorrentapi.Client, *, uses_api_key: bool) -> None:
+        """Wrap a configured library client."""
+        self._api = api
+        self._uses_api_key = uses_api_key
+        self._lock = threading.Lock()
+
+    @property
+    def uses_api_key(self) -> bool:
+        """Whether this client authenticates with an API key rather than a password."""
+        return self._uses_api_key
+
+    def _translated(self) -> AbstractContextManager[None]:
+        """Map the library's exceptions onto ours, knowing how this client authenticates."""
+        return translate_errors(api_key=self._uses_api_key)
+
+
+def one_at_a_time[S: LockedSession, **P, R](
+    method: Callable[Concatenate[S, P], R],
+) -> Callable[Concatenate[S, P], R]:
+    """Serialise calls to one server: the session cookie and the sync state are shared.
+
+    Two threads that each meet an expired session would both log in again and race on the
+    cookie; the poll, services, handling and category sync all call from executor threads.
+    """
+
+    def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(locked, method)
+    return locked
+
+
+class QbitActions(LockedSession):
+    """What qbitrr does to torrents and to the server (blocking; run from an executor)."""
+
+    @one_at_a_time
+    def add_tags(self, hashes: list[str], tags: list[str]) -> None:
+        """Add tags (created when missing) to torrents."""
+        with self._translated():
+            self._api.torrents_add_tags(tags=tags, torrent_hashes=hashes)
+
+    @one_at_a_time
+    def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
+        """Remove tags from torrents (the tags themselves stay defined)."""
+        with self._translated():
+            self._api.torrents_remove_tags(tags=tags, torrent_hashes=hashes)
+
+    @one_at_a_time
+    def pause(self, hashes: list[str]) -> None:
+        """Pause (4.x) or stop (5.x) torrents; the library picks the call."""
+        with self._translated():
+            self._api.torrents_stop(torrent_hashes=hashes)
+
+    @one_at_a_time
+    def resume(self, hashes: list[str]) -> None:
+        """Resume (4.x) or start (5.x) torrents."""
+        with self._translated():
+            self._api.torrents_start(torrent_hashes=hashes)
+
+    @one_at_a_time
+    def recheck(self, hashes: list[str]) -> None:
+        """Force a recheck of torrents."""
+        with self._translated():
+            self._api.torrents_recheck(torrent_hashes=hashes)
+
+    @one_at_a_time
+    def delete(self, hashes: list[str], *, delete_files: bool) -> None:
+        """Delete torrents, with or without their files."""
+        with self._translated():
+            self._api.torrents_delete(delete_files=delete_files, torrent_hashes=hashes)
+
+    # --- server-wide controls ----------------------------------------------------------------
+
+    @one_at_a_time
+    def speed_limits(self) -> dict[SpeedLimit, int]:
+        """Read the global and alternative speed limits (bytes/s, 0 = none) from preferences."""
+        with self._translated():
+            preferences = self._api.app_preferences()
+        return speed_limits(preferences if isinstance(preferences, Mapping) else {})
+
+    @one_at_a_time
+    def set_speed_limit(self, limit: SpeedLimit, bytes_per_second: int) -> None:
+        """Set one global or alternative speed limit (bytes/s, 0 = none).
+
+        Through preferences, not `transfer/setDownloadLimit`: that one sets whichever limits
+        are in use, so while the alternative limits are on it would change those instead.
+        """
+        with self._translated():
+            self._api.app_set_preferences({limit.value: bytes_per_second})
+
+    @one_at_a_time
+    def set_alternative_speed(self, enabled: bool) -> None:  # noqa: FBT001
+        """Use the alternative speed limits (True) or the global ones (False)."""
+        with self._translated():
+            self._api.transfer_set_speed_limits_mode(intended_state=enabled)
+
+    @one_at_a_time
+    def pause_all(self) -> None:
+        """Pause (4.x) or stop (5.x) every torrent on the server."""
+        with self._translated():
+            self._api.torrents_stop(torrent_hashes="all")
+
+    @one_at_a_time
+    def resume_all(self) -> None:
+        """Resume (4.x) or start (5.x) every torrent on the server."""
+        with self._translated():
+            self._api.torrents_start(torrent_hashes="all")
