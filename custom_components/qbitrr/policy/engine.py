@@ -171,6 +171,24 @@ class _Evaluation:
             if past is not None and guard is not Guard.COPY_ELSEWHERE:
                 self.history[key] = past
             return
+        self._count(
+            torrent, arr, settings, (rule, reason), past=past, slow_since=slow_since, routed=routed
+        )
+
+    def _count(
+        self,
+        torrent: TorrentInfo,
+        arr: str,
+        settings: Settings,
+        matched: tuple[Rule, str],
+        *,
+        past: HistoryEntry | None,
+        slow_since: int | None,
+        routed: tuple[ActionKind, QueueEntry | None],
+    ) -> None:
+        """Recheck first, strike, or put the torrent up for removal at its strike limit."""
+        now, key = self.now, (torrent.instance, torrent.hash)
+        rule, reason = matched
         counting = past is not None and past.strikes > 0
         first_seen = past.first_seen_bad if past is not None and counting else now
         rechecked_at = past.rechecked_at if past is not None else None
@@ -179,9 +197,11 @@ class _Evaluation:
                 _action(torrent, arr, rule, ActionKind.RECHECK, f"{reason}; rechecking first")
             )
             self.history[key] = _new_tuple(
-                HistoryEntry, (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now)
+                HistoryEntry,
+                (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now),
             )
             return
+
         strikes = min((past.strikes if past is not None and counting else 0) + 1, settings.strikes)
         if strikes < settings.strikes:
             text = f"{reason}; strike {strikes} of {settings.strikes}"
