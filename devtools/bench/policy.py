@@ -61,7 +61,6 @@ def synthetic_policy_input(count: int, rng: random.Random) -> model.PolicyInput:
     history: dict[tuple[str, str], model.HistoryEntry] = {}
     for index in range(count):
         torrent = _torrent(index, rng)
-        torrents.append(torrent)
         if rng.random() < 0.6:  # noqa: PLR2004
             queues[torrent.hash] = (
                 model.QueueEntry(
@@ -72,11 +71,15 @@ def synthetic_policy_input(count: int, rng: random.Random) -> model.PolicyInput:
                 ),
             )
         if rng.random() < 0.1:  # noqa: PLR2004
-            history[(torrent.instance, torrent.hash)] = model.HistoryEntry(
+            entry = model.HistoryEntry(
                 first_seen_bad=NOW - rng.randrange(60, 7_200),
                 strikes=rng.randrange(0, 3),
                 rule=rng.choice(list(model.Rule)),
             )
+            history[(torrent.instance, torrent.hash)] = entry
+            if entry.strikes and torrent.progress < 1:  # qbitrr tags what it strikes
+                torrent = torrent._replace(tags=torrent.tags | {model.TAG_STRIKE})
+        torrents.append(torrent)
     return model.PolicyInput(
         now=NOW,
         torrents=tuple(torrents),
@@ -94,7 +97,9 @@ def _torrent(index: int, rng: random.Random) -> model.TorrentInfo:
     added = NOW - rng.randrange(60, 20 * 86_400)
     tags = frozenset(
         tag
-        for tag, share in (("qbitrr-protected", 0.02), (model.TAG_STRIKE, 0.1), ("4k", 0.2))
+        # The strike tag is where the history has strikes (above), plus stale ones left by
+        # an earlier version or a crash, for the clearing to do.
+        for tag, share in (("qbitrr-protected", 0.02), (model.TAG_STRIKE, 0.01), ("4k", 0.2))
         if rng.random() < share
     )
     return model.TorrentInfo(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 from ..model.states import StateGroup, states_of
 from ..model.torrent import TorrentKey
@@ -64,6 +65,23 @@ def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
     return None
 
 
+class _Unmatched(NamedTuple):
+    """A bad torrent whose routing waits for the count of its hash's copies."""
+
+    torrent: TorrentInfo
+    arr: str
+    settings: Settings
+    rule: Rule
+    reason: str
+    past: HistoryEntry | None
+    slow_since: int | None
+
+
+def _never_asked(torrent_hash: str) -> int:  # pragma: no cover - see the walk's branches
+    # With an entry matched to an instance, routing never needs the count of copies.
+    raise AssertionError(torrent_hash)
+
+
 class _Evaluation:
     """The state of one evaluation while it walks the torrents."""
 
@@ -88,7 +106,7 @@ class _Evaluation:
         self.due: list[_Bad] = []
         self.strike_tagged: list[TorrentInfo] = []
         self.removed: set[TorrentKey] = set()
-        self._copies: Counter[str] | None = None
+        self.unmatched: list[_Unmatched] = []
         # No rule looked at the slowness of most torrents: they share one clock.
         self.clock = Clock(now=self.now, slow_since=None)
 
@@ -99,26 +117,46 @@ class _Evaluation:
             )
         )
 
-    def copies(self, torrent_hash: str) -> int:
-        """How many reachable instances hold this hash in a managed category.
+    def resolve_unmatched(self) -> None:
+        """Route the bad torrents whose Arr's download client matched no instance.
 
-        Only asked for hashes an Arr's unmatched download client holds: those are counted, in
-        one pass, the first time.
+        Safe only for the one copy of a hash, so their hashes are counted, in one pass over
+        the torrents once the walk is done (they are few).
         """
-        if self._copies is None:
-            unmapped = {
-                queued
-                for queued, entries in self.data.queues.items()
-                for entry in entries
-                if entry.instance is None
-            }
-            managed = self.by_category
-            copies: Counter[str] = Counter()
-            for torrent in self.data.torrents:
-                if torrent.hash in unmapped and torrent.category in managed:
-                    copies[torrent.hash] += 1
-            self._copies = copies
-        return self._copies[torrent_hash]
+        if not self.unmatched:
+            return
+        hashes = {pending.torrent.hash for pending in self.unmatched}
+        managed = self.by_category
+        copies = Counter(
+            torrent.hash
+            for torrent in self.data.torrents
+            if torrent.hash in hashes and torrent.category in managed
+        )
+        data = self.data
+        for pending in self.unmatched:
+            torrent, key = pending.torrent, (pending.torrent.instance, pending.torrent.hash)
+            routed = route(
+                torrent,
+                data.queues.get(torrent.hash, ()),
+                pending.settings,
+                reachable=data.reachable_instances,
+                any_unreachable=bool(data.unreachable_instances),
+                copies=copies.__getitem__,
+            )
+            if isinstance(routed, Guard):
+                self.skip(torrent, pending.arr, pending.rule, routed)
+                if pending.past is not None:
+                    self.history[key] = pending.past
+                continue
+            self._count(
+                torrent,
+                pending.arr,
+                pending.settings,
+                (pending.rule, pending.reason),
+                past=pending.past,
+                slow_since=pending.slow_since,
+                routed=routed,
+            )
 
     def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:  # noqa: C901, PLR0912
         """Evaluate one managed, incomplete torrent.
@@ -153,6 +191,12 @@ class _Evaluation:
                 routed = (UNKNOWN_KINDS[settings.unknown_action], None)
             elif len(entries) == 1 and entries[0].instance == torrent.instance:
                 routed = (ActionKind.ARR_REMOVE, entries[0])
+            elif all(entry.instance is None for entry in entries):
+                # Whose copy depends on how many there are: decided after the walk.
+                self.unmatched.append(
+                    _Unmatched(torrent, arr, settings, rule, reason, past, slow_since)
+                )
+                return
             else:
                 routed = route(
                     torrent,
@@ -160,7 +204,7 @@ class _Evaluation:
                     settings,
                     reachable=data.reachable_instances,
                     any_unreachable=bool(data.unreachable_instances),
-                    copies=self.copies,
+                    copies=_never_asked,
                 )
             if isinstance(routed, Guard):
                 guard = routed
@@ -306,6 +350,7 @@ def evaluate(data: PolicyInput) -> Plan:
         ):
             evaluate_one(torrent, arr, settings)
         # else: no rule can match and there is nothing to remember
+    run.resolve_unmatched()
     run.removals()
     run.clear_stale_strikes()
     by_key = attrgetter("instance", "hash")
