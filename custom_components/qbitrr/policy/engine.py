@@ -117,47 +117,6 @@ class _Evaluation:
             )
         )
 
-    def resolve_unmatched(self) -> None:
-        """Route the bad torrents whose Arr's download client matched no instance.
-
-        Safe only for the one copy of a hash, so their hashes are counted, in one pass over
-        the torrents once the walk is done (they are few).
-        """
-        if not self.unmatched:
-            return
-        hashes = {pending.torrent.hash for pending in self.unmatched}
-        managed = self.by_category
-        copies = Counter(
-            torrent.hash
-            for torrent in self.data.torrents
-            if torrent.hash in hashes and torrent.category in managed
-        )
-        data = self.data
-        for pending in self.unmatched:
-            torrent, key = pending.torrent, (pending.torrent.instance, pending.torrent.hash)
-            routed = route(
-                torrent,
-                data.queues.get(torrent.hash, ()),
-                pending.settings,
-                reachable=data.reachable_instances,
-                any_unreachable=bool(data.unreachable_instances),
-                copies=copies.__getitem__,
-            )
-            if isinstance(routed, Guard):
-                self.skip(torrent, pending.arr, pending.rule, routed)
-                if pending.past is not None:
-                    self.history[key] = pending.past
-                continue
-            self._count(
-                torrent,
-                pending.arr,
-                pending.settings,
-                (pending.rule, pending.reason),
-                past=pending.past,
-                slow_since=pending.slow_since,
-                routed=routed,
-            )
-
     def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:  # noqa: C901, PLR0912
         """Evaluate one managed, incomplete torrent.
 
@@ -215,11 +174,11 @@ class _Evaluation:
             if past is not None and guard is not Guard.COPY_ELSEWHERE:
                 self.history[key] = past
             return
-        self._count(
+        self.count(
             torrent, arr, settings, (rule, reason), past=past, slow_since=slow_since, routed=routed
         )
 
-    def _count(
+    def count(
         self,
         torrent: TorrentInfo,
         arr: str,
@@ -295,20 +254,63 @@ class _Evaluation:
                 )
             )
 
-    def clear_stale_strikes(self) -> None:
-        """Untag torrents that carry the strike tag but are struck no more."""
-        history, removed = self.history, self.removed
-        for torrent in self.strike_tagged:
-            key = (torrent.instance, torrent.hash)
-            entry = history.get(key)
-            if (entry is not None and entry.strikes > 0) or key in removed:
-                continue  # still struck (struck, rechecked, tagged or deferred now), or removed
-            arr, settings = self.by_category[torrent.category]
-            if settings.protect_tag and settings.protect_tag in torrent.tags:
-                continue  # the user's: never touched
-            self.actions.append(
-                _action(torrent, arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
-            )
+
+def _resolve_unmatched(run: _Evaluation) -> None:
+    """Route the bad torrents whose Arr's download client matched no instance.
+
+    Safe only for the one copy of a hash, so their hashes are counted, in one pass over
+    the torrents once the walk is done (they are few).
+    """
+    if not run.unmatched:
+        return
+    hashes = {pending.torrent.hash for pending in run.unmatched}
+    managed = run.by_category
+    copies = Counter(
+        torrent.hash
+        for torrent in run.data.torrents
+        if torrent.hash in hashes and torrent.category in managed
+    )
+    data = run.data
+    for pending in run.unmatched:
+        torrent, key = pending.torrent, (pending.torrent.instance, pending.torrent.hash)
+        routed = route(
+            torrent,
+            data.queues.get(torrent.hash, ()),
+            pending.settings,
+            reachable=data.reachable_instances,
+            any_unreachable=bool(data.unreachable_instances),
+            copies=copies.__getitem__,
+        )
+        if isinstance(routed, Guard):
+            run.skip(torrent, pending.arr, pending.rule, routed)
+            if pending.past is not None:
+                run.history[key] = pending.past
+            continue
+        run.count(
+            torrent,
+            pending.arr,
+            pending.settings,
+            (pending.rule, pending.reason),
+            past=pending.past,
+            slow_since=pending.slow_since,
+            routed=routed,
+        )
+
+
+def _clear_stale_strikes(run: _Evaluation) -> None:
+    """Untag torrents that carry the strike tag but are struck no more."""
+    history, removed = run.history, run.removed
+    for torrent in run.strike_tagged:
+        key = (torrent.instance, torrent.hash)
+        entry = history.get(key)
+        if (entry is not None and entry.strikes > 0) or key in removed:
+            continue  # still struck (struck, rechecked, tagged or deferred now), or removed
+        arr, settings = run.by_category[torrent.category]
+        if settings.protect_tag and settings.protect_tag in torrent.tags:
+            continue  # the user's: never touched
+        run.actions.append(
+            _action(torrent, arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
+        )
 
 
 # States some rule looks at whatever the settings; downloading ones only matter when the slow
@@ -350,9 +352,9 @@ def evaluate(data: PolicyInput) -> Plan:
         ):
             evaluate_one(torrent, arr, settings)
         # else: no rule can match and there is nothing to remember
-    run.resolve_unmatched()
+    _resolve_unmatched(run)
     run.removals()
-    run.clear_stale_strikes()
+    _clear_stale_strikes(run)
     by_key = attrgetter("instance", "hash")
     run.actions.sort(key=by_key)
     run.skipped.sort(key=by_key)
