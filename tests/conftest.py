@@ -38,7 +38,7 @@ from custom_components.qbitrr.model.url import normalize_url
 from devtools.arr_emulator import ArrEmulator
 from devtools.path_proxy import PathProxy
 from devtools.qbittorrent_server import QbittorrentServer
-from devtools.web_servers import serve
+from devtools.web_servers import Reply, serve
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -391,3 +391,15 @@ def path_proxy() -> Iterator[PathProxy]:
     _allow_loopback_sockets()
     with PathProxy() as proxy:
         yield proxy
+
+
+@pytest.fixture
+def announce_tracker() -> Iterator[str]:
+    """An HTTP tracker on 127.0.0.1 that answers every announce with no peers.
+
+    Gives `.torrent` files a working tracker: qBittorrent then lists it (`tracker_host` is
+    127.0.0.1), and private torrents, which use no DHT or PeX, have one at all.
+    """
+    _allow_loopback_sockets()
+    with serve(Reply(200, b"d8:intervali60e5:peers0:e", "text/plain")) as port:
+        yield f"http://127.0.0.1:{port}/announce"

@@ -119,8 +119,11 @@ def test_dashboard_buttons_perform_existing_qbitrr_services(dashboard: dict[str,
 
 def test_dashboard_entity_ids_are_the_integrations_own(dashboard: dict[str, Any]) -> None:
     """Every entity id is slug(device name + entity name) of an entity qbitrr creates."""
-    from custom_components.qbitrr.binary_sensor import ARR_HEALTH, CONNECTIVITY  # noqa: PLC0415
+    from custom_components.qbitrr.binary_sensor import ARR_HEALTH, CONNECTIVITY, SPACE_GUARD_ACTIVE  # noqa: PLC0415
+    from custom_components.qbitrr.button import QBIT_BUTTONS  # noqa: PLC0415
+    from custom_components.qbitrr.number import NUMBERS  # noqa: PLC0415
     from custom_components.qbitrr.sensor import ARR_SENSORS, ARR_TORRENT_SENSORS, SENSORS  # noqa: PLC0415
+    from custom_components.qbitrr.switch import SWITCHES  # noqa: PLC0415
 
     strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
     device_classes = json.loads(
@@ -134,10 +137,22 @@ def test_dashboard_entity_ids_are_the_integrations_own(dashboard: dict[str, Any]
             return strings["entity"][platform][description.translation_key]["name"]  # type: ignore[no-any-return]
         return device_classes[str(description.device_class)]["name"]  # type: ignore[no-any-return]
 
+    # Only entities a user has without enabling them (not the external addresses, say).
+    qbit_entities = {
+        "sensor": SENSORS,
+        "binary_sensor": (CONNECTIVITY, SPACE_GUARD_ACTIVE),
+        "switch": SWITCHES,
+        "number": NUMBERS,
+        "button": QBIT_BUTTONS,
+    }
     expected: set[str] = set()
     for title in DEV_QBITTORRENT:
-        expected.update(f"sensor.{slugify(f'{title} {name("sensor", d)}')}" for d in SENSORS)
-        expected.add(f"binary_sensor.{slugify(f'{title} {name("binary_sensor", CONNECTIVITY)}')}")
+        expected.update(
+            f"{platform}.{slugify(f'{title} {name(platform, d)}')}"
+            for platform, descriptions in qbit_entities.items()
+            for d in descriptions
+            if d.entity_registry_enabled_default
+        )
     for title in DEV_ARRS:
         expected.update(
             f"sensor.{slugify(f'{title} {name("sensor", d)}')}"
@@ -149,15 +164,44 @@ def test_dashboard_entity_ids_are_the_integrations_own(dashboard: dict[str, Any]
     assert "sensor.qbittorrent_127_0_0_1_8081_download_speed" in used
     assert "binary_sensor.qbittorrent_127_0_0_1_8082_connectivity" in used
     assert used <= expected, sorted(used - expected)
-    # Every server shows its connectivity and both speeds.
+    # Every server shows its connectivity, connection and speeds, and offers its controls.
     for title in DEV_QBITTORRENT:
         slug = slugify(title)
         assert {
             f"binary_sensor.{slug}_connectivity",
+            f"sensor.{slug}_connection_status",
             f"sensor.{slug}_download_speed",
             f"sensor.{slug}_upload_speed",
             f"sensor.{slug}_stalled_torrents",
+            f"switch.{slug}_alternative_speed_limits",
+            f"number.{slug}_alternative_download_limit",
+            f"number.{slug}_alternative_upload_limit",
+            f"number.{slug}_download_limit",
+            f"number.{slug}_upload_limit",
+            f"button.{slug}_pause_all_torrents",
+            f"button.{slug}_resume_all_torrents",
+            f"switch.{slug}_free_space_guard",
+            f"binary_sensor.{slug}_free_space_guard_active",
         } <= used
+
+
+def test_dashboard_names_every_entity_shortly(dashboard: dict[str, Any]) -> None:
+    """A tile without a name shows "qBittorrent 127.0.0.1:8081 Download speed", cut off."""
+    rows = [
+        row
+        for card in _cards(dashboard)
+        for row in ([card] if card["type"] in {"tile", "statistic"} else card.get("entities", []))
+    ]
+    assert len(rows) > 40
+    for row in rows:
+        if isinstance(row, dict) and row.get("type") == "divider":
+            continue
+        assert isinstance(row, dict), f"{row}: no name"
+        assert row.get("name"), f"{row['entity']}: no name"
+        assert len(row["name"]) <= 16, row["name"]
+        assert "127.0.0.1" not in row["name"], row["name"]
+    titles = [card["title"] for card in _cards(dashboard) if "title" in card]
+    assert not [title for title in titles if "127.0.0.1" in title]
 
 
 async def test_distribution_markdown_renders_a_table_per_category_and_app(

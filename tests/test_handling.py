@@ -25,6 +25,7 @@ from custom_components.qbitrr.policy.options import (
     OPT_STALL_DELAY,
     OPT_STRIKES,
     OPT_UNKNOWN_ACTION,
+    OPT_UNREGISTERED_GRACE,
 )
 from devtools.arr_emulator import ArrEmulator
 from devtools.qbittorrent_server import QbittorrentServer, random_info_hash, wait_for
@@ -451,8 +452,17 @@ async def test_unregistered_torrent_from_a_real_tracker(
     wait_for(refused, 30, message="tracker answered")
     add_qbt_entry(hass, qbt)
     # Long delays: only the tracker's answer can make it bad.
-    add_arr_entry(hass, radarr, options={OPT_STALL_DELAY: 600, OPT_MIN_AGE: 0, OPT_STRIKES: 1})
+    options = {OPT_STALL_DELAY: 600, OPT_MIN_AGE: 0, OPT_STRIKES: 1}
+    arr = add_arr_entry(hass, radarr, options=options)
     await setup_integration(hass)
+    # The answer may be temporary: within the grace period (10 min by default) it waits.
+    response = await _handle(hass)
+    assert response["actions"] == []
+    assert [(s["hash"], s["rule"], s["guard"]) for s in response["skipped"]] == [
+        (gone, "unregistered", "unregistered_grace")
+    ]
+    hass.config_entries.async_update_entry(arr, options={**options, OPT_UNREGISTERED_GRACE: 0})
+    await hass.async_block_till_done(wait_background_tasks=True)
     response = await _handle(hass, dry_run=True)
     assert [(a["hash"], a["rule"], a["action"]) for a in response["actions"]] == [
         (gone, "unregistered", "tag")

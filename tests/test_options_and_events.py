@@ -23,6 +23,7 @@ from custom_components.qbitrr.policy.options import (
     OPT_STALL_DELAY,
     settings_from_options,
 )
+from custom_components.qbitrr.qbit_options_flow import SERVER_OPTION_AREAS
 from custom_components.qbitrr.snapshot import build_snapshot, next_interval
 from devtools.arr_emulator import ArrEmulator
 from devtools.qbittorrent_server import QbittorrentServer, add_magnets
@@ -86,10 +87,14 @@ async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:
     assert settings.unknown_action is UnknownTorrentAction.TAG
 
 
-async def test_qbittorrent_entries_have_no_options(
+async def test_qbittorrent_entries_have_their_own_options(
     hass: HomeAssistant, init_qbt: MockConfigEntry
 ) -> None:
-    assert not init_qbt.supports_options
+    assert init_qbt.supports_options
+    result = await hass.config_entries.options.async_init(init_qbt.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "server"  # not the Arr's menu
+    assert result["menu_options"] == list(SERVER_OPTION_AREAS)
 
 
 async def test_completed_and_failed_events(

@@ -1,4 +1,4 @@
-"""Binary sensors: connectivity of qBittorrent servers, health problems of Arr apps."""
+"""Binary sensors: connectivity and the free-space guard of qBittorrent servers, Arr health."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ from typing import Any
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import SIGNAL_SPACE_GUARD
 from .coordinator import QbitCoordinator, QbitrrConfigEntry
 from .entity import ArrEntity, QbitEntity
+from .hub import HUB_KEY
+from .space_guard import GuardState
 
 PARALLEL_UPDATES = 0
 
@@ -20,6 +24,9 @@ CONNECTIVITY = BinarySensorEntityDescription(
     key="connectivity",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
+)
+SPACE_GUARD_ACTIVE = BinarySensorEntityDescription(
+    key="space_guard_active", translation_key="space_guard_active"
 )
 ARR_HEALTH = BinarySensorEntityDescription(
     key="health_problem",
@@ -36,7 +43,12 @@ async def async_setup_entry(
     """Add the binary sensors of one server."""
     coordinator = entry.runtime_data
     if isinstance(coordinator, QbitCoordinator):
-        async_add_entities([QbitConnectivitySensor(coordinator, CONNECTIVITY)])
+        async_add_entities(
+            [
+                QbitConnectivitySensor(coordinator, CONNECTIVITY),
+                SpaceGuardSensor(coordinator, SPACE_GUARD_ACTIVE),
+            ]
+        )
     else:
         async_add_entities([ArrHealthSensor(coordinator, ARR_HEALTH)])
 
@@ -65,6 +77,38 @@ class QbitConnectivitySensor(QbitEntity, BinarySensorEntity):
             "consecutive_failures": health.consecutive_failures,
             "last_success": health.last_success_iso,
         }
+
+
+class SpaceGuardSensor(QbitEntity, BinarySensorEntity):
+    """On while the server's free-space guard holds its downloads stopped."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the guard, which decides after the poll that updated this entity."""
+        await super().async_added_to_hass()
+        entry_id = self.coordinator.config_entry.entry_id
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, f"{SIGNAL_SPACE_GUARD}_{entry_id}", self._guard_changed
+            )
+        )
+
+    @callback
+    def _guard_changed(self) -> None:
+        self.async_write_ha_state()
+
+    @property
+    def _guard(self) -> GuardState:
+        return self.hass.data[HUB_KEY].space_guard.state(self.coordinator.config_entry.entry_id)
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the free space fell below the minimum and has not come back yet."""
+        return self._guard.active
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """How many torrents the guard holds stopped (they resume as space allows)."""
+        return {"held_torrents": self._guard.held}
 
 
 class ArrHealthSensor(ArrEntity, BinarySensorEntity):

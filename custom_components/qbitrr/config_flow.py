@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    OptionsFlow,
 )
 from homeassistant.const import (
     CONF_API_KEY,
@@ -40,6 +41,7 @@ from .model.arr import APP_DISPLAY_NAMES, ArrApp
 from .model.url import host_and_port, normalize_url
 from .options_flow import ArrOptionsFlow
 from .policy.categories import is_valid_category
+from .qbit_options_flow import QbitOptionsFlow
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username"))
@@ -146,15 +148,11 @@ class QbitrrConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> ArrOptionsFlow:  # noqa: ARG004
-        """Options exist for Arr entries: their torrent-handling rules."""
-        return ArrOptionsFlow()
-
-    @classmethod
-    @callback
-    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
-        """Only Arr entries have options; qBittorrent servers have nothing to tune."""
-        return config_entry.data.get(CONF_KIND) == KIND_ARR
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
+        """Return an Arr's torrent-handling rules, or what qbitrr does on a qBittorrent server."""
+        if config_entry.data.get(CONF_KIND) == KIND_ARR:
+            return ArrOptionsFlow()
+        return QbitOptionsFlow()
 
     def __init__(self) -> None:
         """Start with nothing checked."""

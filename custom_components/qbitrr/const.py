@@ -38,3 +38,9 @@ SIGNAL_QBIT_UPDATED: Final = f"{DOMAIN}_qbit_updated"
 # Fired when a torrent finishes downloading, or enters an error state, between two polls.
 EVENT_TORRENT_COMPLETED: Final = "qbitrr_torrent_completed"
 EVENT_TORRENT_FAILED: Final = "qbitrr_torrent_failed"
+
+# Fired when a server's free-space guard starts (stopping its downloads) and when it ends.
+EVENT_SPACE_GUARD_STARTED: Final = "qbitrr_space_guard_started"
+EVENT_SPACE_GUARD_ENDED: Final = "qbitrr_space_guard_ended"
+# Sent with the entry id appended when a server's free-space guard changes state.
+SIGNAL_SPACE_GUARD: Final = f"{DOMAIN}_space_guard"

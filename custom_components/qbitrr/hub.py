@@ -21,6 +21,7 @@ from .handling.runner import TorrentHandler
 from .handling.store import HistoryStore
 from .hub_categories import CategoryKeeper
 from .policy.options import OPT_AUTO_HANDLE, OPT_AUTO_INTERVAL, with_defaults
+from .space_guard import SpaceGuard
 
 HUB_KEY: HassKey[QbitrrHub] = HassKey(DOMAIN)
 
@@ -34,6 +35,7 @@ class QbitrrHub:
         self.store = HistoryStore(hass)
         self.categories = CategoryKeeper(hass)
         self.handler = TorrentHandler(hass, self.store, self.categories.aliases)
+        self.space_guard = SpaceGuard(hass)
         async_dispatcher_connect(hass, SIGNAL_QBIT_UPDATED, self._qbit_updated)
 
     # --- entries coming and going --------------------------------------------------------
@@ -43,6 +45,7 @@ class QbitrrHub:
         """Give a newly set-up qBittorrent entry the Arrs' categories (after its first poll)."""
         entry.async_on_unload(lambda: self.categories.forget(entry.entry_id))
         self.categories.instance_polled(entry.runtime_data)
+        self.space_guard.instance_polled(entry.runtime_data)
 
         @callback
         def state_changed() -> None:
@@ -85,6 +88,7 @@ class QbitrrHub:
             self.handler.last_runs.pop(entry.entry_id, None)
         else:
             await self.store.async_purge_instance(entry.entry_id)
+            self.space_guard.forget(entry.entry_id)
 
     @callback
     def _qbit_updated(self, entry_id: str) -> None:
@@ -94,3 +98,4 @@ class QbitrrHub:
         coordinator = entry.runtime_data
         if isinstance(coordinator, QbitCoordinator):
             self.categories.instance_polled(coordinator)
+            self.space_guard.instance_polled(coordinator)

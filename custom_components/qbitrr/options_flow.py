@@ -23,20 +23,23 @@ from homeassistant.helpers.selector import (
     TextSelector,
 )
 
-from .policy.model import UnknownTorrentAction
+from .policy.model import PrivateMode, UnknownTorrentAction
 from .policy.options import (
     OPT_AUTO_HANDLE,
     OPT_AUTO_INTERVAL,
     OPT_MAX_ETA,
     OPT_MAX_PROGRESS,
     OPT_MAX_REMOVALS,
+    OPT_MAX_UNREGISTERED_PER_TRACKER,
     OPT_MIN_AGE,
+    OPT_PRIVATE_MODE,
     OPT_PROTECT_TAG,
     OPT_SLOW_PERIOD,
     OPT_SLOW_SPEED,
     OPT_STALL_DELAY,
     OPT_STRIKES,
     OPT_UNKNOWN_ACTION,
+    OPT_UNREGISTERED_GRACE,
     with_defaults,
 )
 
@@ -59,6 +62,7 @@ OPTION_AREAS: Final[Mapping[str, Mapping[str, Any]]] = {
         OPT_SLOW_SPEED: _number(0, 1_000_000, "KiB/s"),
         OPT_SLOW_PERIOD: _number(1, 10080, "min"),
         OPT_MAX_ETA: _number(0, 8760, "h"),
+        OPT_UNREGISTERED_GRACE: _number(0, 10080, "min"),
     },
     AREA_GUARDS: {
         OPT_STRIKES: _number(1, 50),
@@ -66,6 +70,14 @@ OPTION_AREAS: Final[Mapping[str, Mapping[str, Any]]] = {
         OPT_MAX_PROGRESS: _number(0, 100, "%"),
         OPT_MAX_REMOVALS: _number(0, 1000),
         OPT_PROTECT_TAG: TextSelector(),
+        OPT_MAX_UNREGISTERED_PER_TRACKER: _number(0, 1000),
+        OPT_PRIVATE_MODE: SelectSelector(
+            SelectSelectorConfig(
+                options=[mode.value for mode in PrivateMode],
+                translation_key=OPT_PRIVATE_MODE,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
     },
     AREA_AUTOMATION: {
         OPT_UNKNOWN_ACTION: SelectSelector(

@@ -63,10 +63,17 @@ def render(bench: Benchmark) -> str:
         lines += _handling(bench.handling_result)
     if (plan := bench.plan_result) is not None:
         lines.append(
-            f"== policy plan, {plan['torrents']:,} torrents:"
+            f"== policy plan, {plan['torrents']:,} torrents, stalled rules and seeding goals:"
             f" {fmt_stats(plan['seconds'], fmt_time)} ({plan['actions']} actions,"
             f" {plan['skipped']} skipped) =="
         )
+        if "first_run_seconds" in plan:
+            lines.append(
+                f"   first run after goals are turned on:"
+                f" {fmt_stats(plan['first_run_seconds'], fmt_time)}"
+                f" ({plan['first_run_goal_actions']} goal actions,"
+                f" {plan['first_run_share_limits']} torrents' share limits)"
+            )
     lines += ["", f"== targets (medians; sizes at {bench.target_size:,} torrents) =="]
     for target in bench.targets:
         verdict = "PASS" if target.passed else "FAIL"

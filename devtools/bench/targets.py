@@ -79,7 +79,7 @@ def evaluate_targets(bench: Benchmark) -> None:
         bench.targets.append(
             Target(
                 f"policy plan, {PLAN_TORRENTS // 1000}k torrents",
-                "engine",
+                "stalled rules + seeding goals",
                 value,
                 PLAN_LIMIT,
                 fmt_time(value),

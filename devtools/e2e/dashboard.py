@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import re
 from typing import Any, Final
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from devtools.devstack.common import ROOT
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -47,11 +48,11 @@ def torrent(**overrides: Any) -> TorrentInfo:
 def run(
     *torrents: TorrentInfo,
     settings: Settings | None = None,
-    history: dict[tuple[str, str], HistoryEntry] | None = None,
-    queues: dict[str, tuple[QueueEntry, ...]] | None = None,
+    history: Mapping[tuple[str, str], HistoryEntry] | None = None,
+    queues: Mapping[str, tuple[QueueEntry, ...]] | None = None,
     reachable: frozenset[str] = frozenset({A, B}),
     unreachable: frozenset[str] = frozenset(),
-    aliases: dict[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
     now: int = NOW,
 ) -> Plan:
     return evaluate(
@@ -181,7 +182,7 @@ def test_errors_are_rechecked_first_then_struck(state: str, rule: Rule) -> None:
 
 def test_unregistered_tracker_message() -> None:
     t = torrent(state="downloading", eta=60, tracker_message="Unregistered torrent")
-    plan = run(t)
+    plan = run(t, settings=Settings(unregistered_grace=0))
     assert plan.actions[0].rule is Rule.UNREGISTERED
     assert "Unregistered torrent" in plan.actions[0].reason
     assert run(t._replace(tracker_message="Announce OK")).actions == ()
@@ -356,6 +357,22 @@ def test_category_aliases_are_judged_as_the_arrs() -> None:
     assert kinds(plan) == [(A, H1, ActionKind.STRIKE)]
     assert plan.actions[0].arr == RADARR
     assert run(torrent(category="Radarr")).actions == ()
+    # An alias of a category no Arr has is nobody's.
+    assert run(torrent(category="Radarr"), aliases={"Radarr": "lidarr"}).actions == ()
+
+
+def test_two_arrs_of_one_category_the_first_judges() -> None:
+    plan = evaluate(
+        PolicyInput(
+            now=NOW,
+            torrents=(torrent(),),
+            reachable_instances=frozenset({A}),
+            arrs={"b-entry": ("radarr", Settings(strikes=1)), "a-entry": ("radarr", Settings())},
+            queues={},
+            history={},
+        )
+    )
+    assert [(a.arr, a.kind) for a in plan.actions] == [("a-entry", ActionKind.STRIKE)]
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,14 @@ poll of an idle server cost a few hundred bytes instead of the whole torrent lis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import json
 import re
 from typing import Any
 
 import orjson
 
-from ..model.server import ServerState
+from ..model.server import ServerState, ShareLimitFeatures
 from ..model.torrent import TORRENT_FIELDS, Torrent, as_str, updated_torrent
 
 
@@ -182,3 +182,28 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         removed=frozenset(removed),
         full=full,
     )
+
+
+def with_share_limits(
+    maindata: Maindata,
+    hashes: list[str],
+    limits: tuple[float, int, int],
+    features: ShareLimitFeatures,
+) -> Maindata:
+    """Return the model with share limits just set on some torrents."""
+    ratio, seeding_minutes, inactive_minutes = limits
+    stop = "Stop" if features.per_torrent_action else None
+    torrents = dict(maindata.torrents)
+    for torrent_hash in hashes:
+        torrent = torrents.get(torrent_hash)
+        if torrent is None:
+            continue
+        torrents[torrent_hash] = torrent._replace(
+            ratio_limit=ratio,
+            seeding_time_limit=seeding_minutes,
+            inactive_seeding_time_limit=(
+                inactive_minutes if features.inactive_limit else torrent.inactive_seeding_time_limit
+            ),
+            share_limit_action=stop or torrent.share_limit_action,
+        )
+    return replace(maindata, torrents=torrents)

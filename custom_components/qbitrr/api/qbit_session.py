@@ -14,7 +14,7 @@ from typing import Concatenate
 
 import qbittorrentapi
 
-from ..model.server import SpeedLimit, speed_limits
+from ..model.server import ShareLimitFeatures, SpeedLimit, speed_limits
 from .qbit_errors import translate_errors
 
 
@@ -92,6 +92,34 @@ class QbitActions(LockedSession):
         """Delete torrents, with or without their files."""
         with self._translated():
             self._api.torrents_delete(delete_files=delete_files, torrent_hashes=hashes)
+
+    @one_at_a_time
+    def set_share_limits(
+        self, hashes: list[str], limits: tuple[float, int, int], features: ShareLimitFeatures
+    ) -> None:
+        """Set per-torrent share limits: (ratio, seeding minutes, inactive minutes), -1 none.
+
+        The server then stops each torrent at its first limit reached: on 5.x the action is set
+        per torrent ("Stop"); on 4.x its global action applies (the caller checks it pauses).
+        """
+        ratio, seeding_minutes, inactive_minutes = limits
+        with self._translated():
+            self._api.torrents_set_share_limits(
+                ratio_limit=ratio,
+                seeding_time_limit=seeding_minutes,
+                inactive_seeding_time_limit=inactive_minutes if features.inactive_limit else None,
+                share_limit_action="Stop" if features.per_torrent_action else None,
+                share_limits_mode="Default" if features.limits_mode else None,
+                torrent_hashes=hashes,
+            )
+
+    @one_at_a_time
+    def pauses_on_share_limit(self) -> bool:
+        """Whether the server's global action at a share limit is to pause (4.x: 0)."""
+        with self._translated():
+            preferences = self._api.app_preferences()
+        action = preferences.get("max_ratio_act") if isinstance(preferences, Mapping) else None
+        return action == 0
 
     # --- server-wide controls ----------------------------------------------------------------
 

@@ -11,16 +11,21 @@ with an API key sent as `Authorization: Bearer` on every request (no login, no s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 import re
+import time
 from typing import Any, Final
 
 import qbittorrentapi
 from qbittorrentapi.definitions import APINames
 
+from ..model.properties import TorrentProperties
+from ..model.server import ShareLimitFeatures
 from ..model.url import normalize_url
 from .library import drop_session, pin_credentials, post_raw
-from .maindata import Maindata, merge_maindata, parse_maindata
+from .maindata import Maindata, merge_maindata, parse_maindata, with_share_limits
+from .private_flags import PrivateFlags, lists_private
 from .qbit_errors import (
     QbitApiKeyUnsupportedError,
     QbitAuthError,
@@ -45,6 +50,7 @@ __all__ = [
     "QbittorrentClient",
     "ServerInfo",
     "SyncResult",
+    "TorrentProperties",
 ]
 
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
@@ -58,6 +64,12 @@ _WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
 # qBittorrent 5.2 (WebAPI 2.14.1) checks API keys. An older server ignores the header, and one
 # that lets the caller's address in without logging in would answer as if the key were good.
 API_KEY_MIN_WEBAPI: Final = (2, 14, 1)
+# qBittorrent 4.x tells whether a torrent is private only in its properties, one request per
+# torrent. A poll asks at most this many torrents (newest first), each once ever, and stops
+# asking after this long: learning a large library spreads over many polls, and what a poll
+# spends here counts into its measured time, so the adaptive interval accounts for it.
+PRIVATE_ASKS_PER_POLL: Final = 20
+PRIVATE_ASK_SECONDS: Final = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +153,7 @@ class QbittorrentClient(QbitActions):
         self._maindata: Maindata | None = None
         self._info: ServerInfo | None = None
         self._polls_since_full = 0
+        self._private_flags = PrivateFlags()
         self.full_syncs = 0
         self.incremental_syncs = 0
 
@@ -148,6 +161,19 @@ class QbittorrentClient(QbitActions):
     def maindata(self) -> Maindata | None:
         """The merged model, or None before the first poll and after an error."""
         return self._maindata
+
+    def set_share_limits(
+        self, hashes: list[str], limits: tuple[float, int, int], features: ShareLimitFeatures
+    ) -> None:
+        """Set per-torrent share limits, and hold them in the model at once.
+
+        qBittorrent 5.x does not list a change of limits in its incremental replies; without
+        this the model would show the old ones until the next full snapshot.
+        """
+        super().set_share_limits(hashes, limits, features)
+        with self._lock:
+            if self._maindata is not None:
+                self._maindata = with_share_limits(self._maindata, hashes, limits, features)
 
     @one_at_a_time
     def validate(self) -> None:
@@ -206,6 +232,8 @@ class QbittorrentClient(QbitActions):
 
         After any error the next poll starts over with a full `rid=0` reply, since a reply
         may have been lost and the server's idea of our `rid` can no longer be trusted.
+        On a server whose list lacks the private flag (4.x), a few torrents are asked for it
+        (see `PRIVATE_ASKS_PER_POLL`), and every flag known is written onto the records.
         """
         try:
             info = self._info or self._read_info()
@@ -225,8 +253,61 @@ class QbittorrentClient(QbitActions):
         else:
             self.incremental_syncs += 1
             self._polls_since_full += 1
-        self._maindata = merge_maindata(previous, reply)
+        merged = merge_maindata(previous, reply)
+        flags = self._private_flags
+        flags.follow(merged, listed=flags.listed or lists_private(reply))
+        self._ask_private_flags(merged)
+        self._maindata = flags.applied(merged)
         return SyncResult(self._maindata, info, full_update)
+
+    def _ask_private_flags(self, maindata: Maindata) -> None:
+        """Ask a few torrents not asked yet whether they are private (4.x only).
+
+        A failure here never fails the poll, whose purpose is the list: a lost connection
+        stops the asking until the next poll (which tells whether the server is down), and a
+        torrent whose request is refused is not asked again.
+        """
+        flags = self._private_flags
+        if flags.listed:
+            return
+        deadline = time.monotonic() + PRIVATE_ASK_SECONDS
+        for torrent_hash in flags.to_ask(maindata, PRIVATE_ASKS_PER_POLL):
+            try:
+                properties = self._properties(torrent_hash)
+            except QbitConnectionError, QbitAuthError:
+                return
+            except QbitError:
+                properties = None
+            flags.learn(torrent_hash, properties.private if properties else -1)
+            if time.monotonic() > deadline:
+                return
+
+    @one_at_a_time
+    def torrent_properties(self, hashes: list[str]) -> dict[str, TorrentProperties]:
+        """Read each torrent's properties, one request per hash; unknown hashes are left out.
+
+        The private flags read here also spare the polls from asking for them (4.x).
+        """
+        found: dict[str, TorrentProperties] = {}
+        for torrent_hash in hashes:
+            properties = self._properties(torrent_hash)
+            if properties is not None:
+                found[torrent_hash] = properties
+                self._private_flags.learn_if_listed(
+                    self._maindata, torrent_hash.lower(), properties.private
+                )
+        return found
+
+    def _properties(self, torrent_hash: str) -> TorrentProperties | None:
+        """One torrent's properties, or None when the server does not know the hash."""
+        try:
+            with self._translated():
+                reply = self._api.torrents_properties(torrent_hash=torrent_hash)
+        except QbitNotQbittorrentError as err:
+            if isinstance(err.__cause__, qbittorrentapi.NotFound404Error):
+                return None
+            raise
+        return TorrentProperties.from_reply(reply if isinstance(reply, Mapping) else {})
 
     @one_at_a_time
     def create_categories(self, names: list[str]) -> dict[str, QbitError | None]:
@@ -279,6 +360,7 @@ class QbittorrentClient(QbitActions):
         """Forget the model and versions; the next poll is a full resync."""
         self._maindata = None
         self._info = None
+        self._private_flags.reset_listing()
 
     @one_at_a_time
     def close(self) -> None:

@@ -20,7 +20,7 @@ from ..api.qbittorrent import QbitConnectionError, QbitError, QbittorrentClient
 from ..const import LOGGER
 from ..coordinator import ArrCoordinator, QbitCoordinator
 from ..errors import NOT_LOADED, SEARCH_PENDING, error_code
-from ..policy.model import TAG_BAD, TAG_STRIKE, Action, ActionKind
+from ..policy.model import TAG_BAD, TAG_OBSOLETE, TAG_STRIKE, Action, ActionKind
 from .store import HistoryStore
 
 RESULT_PLANNED: Final = "planned"
@@ -39,6 +39,7 @@ class Outcome:
 
 
 DONE: Final = Outcome(RESULT_DONE)
+_THROUGH_THE_ARR: Final = frozenset({ActionKind.ARR_REMOVE, ActionKind.ARR_REMOVE_KEEP})
 
 # In this order on each instance: what keeps a torrent before what removes it.
 _QBIT_STEPS: Final[Mapping[ActionKind, Callable[[QbittorrentClient, list[str]], None]]] = {
@@ -46,6 +47,8 @@ _QBIT_STEPS: Final[Mapping[ActionKind, Callable[[QbittorrentClient, list[str]], 
     ActionKind.STRIKE: lambda client, hashes: client.add_tags(hashes, [TAG_STRIKE]),
     ActionKind.CLEAR_STRIKE: lambda client, hashes: client.remove_tags(hashes, [TAG_STRIKE]),
     ActionKind.TAG: lambda client, hashes: client.add_tags(hashes, [TAG_BAD]),
+    ActionKind.KEEP_SEEDING: lambda client, hashes: client.add_tags(hashes, [TAG_OBSOLETE]),
+    ActionKind.STOP: lambda client, hashes: client.pause(hashes),
     ActionKind.DELETE: lambda client, hashes: client.delete(hashes, delete_files=False),
     ActionKind.DELETE_WITH_FILES: lambda client, hashes: client.delete(hashes, delete_files=True),
 }
@@ -98,7 +101,7 @@ class PlanExecutor:
         qbit_steps: defaultdict[str, list[tuple[Action, str]]] = defaultdict(list)
         arr_steps: defaultdict[str, list[tuple[Action, str]]] = defaultdict(list)
         for action, owner in actions:
-            if action.kind is ActionKind.ARR_REMOVE:
+            if action.kind in _THROUGH_THE_ARR:
                 arr_steps[action.arr].append((action, owner))
             elif action.kind is ActionKind.DEFERRED:
                 outcomes[action.instance, action.hash, owner] = DONE
@@ -138,7 +141,39 @@ class PlanExecutor:
             *(on_instance(i, steps) for i, steps in qbit_steps.items()),
             *(on_arr(a, steps) for a, steps in arr_steps.items()),
         )
+        await self._async_tag_kept(
+            [step for steps in arr_steps.values() for step in steps], outcomes, instances
+        )
         return outcomes
+
+    async def _async_tag_kept(
+        self,
+        removed: list[tuple[Action, str]],
+        outcomes: dict[OutcomeKey, Outcome],
+        instances: Mapping[str, QbitCoordinator],
+    ) -> None:
+        """Tag what left its Arr's queue but stays seeding for its tracker (after the Arr).
+
+        Only once the Arr let go: a torrent tagged while its Arr still lists it would be left
+        to the seeding rules, which never remove what an Arr lists.
+        """
+        kept: defaultdict[str, list[OutcomeKey]] = defaultdict(list)
+        for action, owner in removed:
+            key = (action.instance, action.hash, owner)
+            if action.kind is ActionKind.ARR_REMOVE_KEEP and outcomes[key].result != RESULT_FAILED:
+                kept[action.instance].append(key)
+        for instance_id, keys in kept.items():
+            instance = instances.get(instance_id)
+            error: str | None = NOT_LOADED
+            if instance is not None:
+                steps = {ActionKind.KEEP_SEEDING: [torrent_hash for _, torrent_hash, _ in keys]}
+                errors = await self.hass.async_add_executor_job(
+                    run_instance_steps, instance.client, steps
+                )
+                error = errors.get(ActionKind.KEEP_SEEDING)
+            if error:
+                for key in keys:
+                    outcomes[key] = Outcome(RESULT_FAILED, error)
 
     async def _async_arr_remove(self, arr: ArrCoordinator, action: Action) -> Outcome:
         """Remove through the Arr (from the client, blocklisted), then search once, ourselves.
@@ -150,7 +185,11 @@ class PlanExecutor:
             return Outcome(RESULT_FAILED, NOT_LOADED)
         try:
             await arr.client.remove_from_queue(
-                action.queue_id, remove_from_client=True, blocklist=True, skip_redownload=True
+                action.queue_id,
+                # Kept for its private tracker: out of the queue, still in qBittorrent.
+                remove_from_client=action.kind is not ActionKind.ARR_REMOVE_KEEP,
+                blocklist=True,
+                skip_redownload=True,
             )
         except ArrNotArrError:
             pass  # already gone from the queue: an earlier, interrupted run removed it

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ..policy.model import REMOVALS, Action, ActionKind, Plan, Skipped
+from ..policy.seeding import SeedingPlan
 from .executor import RESULT_FAILED, Outcome, OutcomeKey
 
 EVENT_TORRENT_ACTION: Final = "qbitrr_torrent_action"
@@ -43,6 +44,16 @@ class PlannedArr:
     plan: Plan
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedSeeding:
+    """One server's seeding plan; `limits_set` is None in a dry run."""
+
+    entry_id: str
+    title: str
+    plan: SeedingPlan
+    limits_set: int | None
+
+
 @dataclass(slots=True)
 class RunReport:
     """The rendered run: response, per-Arr last runs, and the events to fire."""
@@ -54,7 +65,7 @@ class RunReport:
 
 
 def _described(
-    action: Action, arr: PlannedArr, outcome: Outcome, titles: Mapping[str, str]
+    action: Action, arr: PlannedArr | PlannedSeeding, outcome: Outcome, titles: Mapping[str, str]
 ) -> dict[str, Any]:
     return {
         "instance": action.instance,
@@ -94,8 +105,28 @@ def _summary(by_action: Counter[str], by_rule: Counter[str], failed: int) -> dic
         "rechecked": by_action[str(ActionKind.RECHECK)],
         "deferred": by_action[str(ActionKind.DEFERRED)],
         "strikes_cleared": by_action[str(ActionKind.CLEAR_STRIKE)],
+        "stopped": by_action[str(ActionKind.STOP)],
         "by_rule": dict(sorted(by_rule.items())),
     }
+
+
+def _share_limits(
+    seeding: Sequence[PlannedSeeding], titles: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """List the share limits each server's plan sets (or set), a row per set of limits."""
+    return [
+        {
+            "instance": server.entry_id,
+            "instance_title": titles.get(server.entry_id, server.title),
+            "ratio": limits.ratio,
+            "seeding_minutes": limits.seeding_minutes,
+            "inactive_minutes": limits.inactive_minutes,
+            "torrents": len(hashes),
+            "set": server.limits_set is not None,
+        }
+        for server in seeding
+        for limits, hashes in server.plan.share_limits.items()
+    ]
 
 
 def render(
@@ -106,6 +137,7 @@ def render(
     *,
     now: datetime,
     dry_run: bool,
+    seeding: Sequence[PlannedSeeding] = (),
 ) -> RunReport:
     """Render a run; `skipped_arrs` maps Arrs not judged to (title, error code)."""
     actions: list[dict[str, Any]] = []
@@ -130,13 +162,29 @@ def render(
         )
         by_rule.update(arr_rules)
         by_action.update(arr_actions)
+    for server in seeding:
+        for action in server.plan.actions:
+            outcome = outcomes.get((action.instance, action.hash, server.entry_id), planned_outcome)
+            actions.append(_described(action, server, outcome, instance_titles))
+            by_rule[str(action.rule)] += 1
+            by_action[str(action.kind)] += 1
     for entry_id, (_, reason) in skipped_arrs.items():
         last_runs[entry_id] = LastRun(now, dry_run, {}, {}, 0, skipped_reason=reason)
+    failed = sum(run.failed for run in last_runs.values()) + sum(
+        outcomes.get((a.instance, a.hash, s.entry_id), planned_outcome).result == RESULT_FAILED
+        for s in seeding
+        for a in s.plan.actions
+    )
+    share_limits = _share_limits(seeding, instance_titles)
     response: dict[str, Any] = {
         "dry_run": dry_run,
-        "summary": _summary(by_action, by_rule, sum(run.failed for run in last_runs.values())),
+        "summary": {
+            **_summary(by_action, by_rule, failed),
+            "share_limits": sum(row["torrents"] for row in share_limits),
+        },
         "actions": actions,
         "skipped": skipped,
+        "share_limits": share_limits,
         "skipped_arrs": {
             entry_id: {"title": title, "error": reason}
             for entry_id, (title, reason) in sorted(skipped_arrs.items())

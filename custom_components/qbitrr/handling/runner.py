@@ -8,7 +8,7 @@ instance cannot be polled is left for later; the response says which and why.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 import time
 from typing import Any, Final
@@ -26,16 +26,28 @@ from ..errors import ARR_UNAVAILABLE
 from ..model.torrent import TorrentKey
 from ..policy.engine import evaluate
 from ..policy.inputs import ArrView, InstanceView, build_inputs
-from ..policy.model import REMOVALS, HistoryEntry, Plan, PolicyInput
+from ..policy.model import REMOVALS, Action, HistoryEntry, Plan, PolicyInput
 from ..policy.options import settings_from_options
+from ..policy.seeding import SeedingPlan
+from ..policy.seeding_goals import RiskCheck
 from .executor import RESULT_FAILED, Outcome, OutcomeKey, PlanExecutor
 from .report import (
     EVENT_HANDLING_SUMMARY,
     EVENT_TORRENT_ACTION,
     LastRun,
     PlannedArr,
+    PlannedSeeding,
     RunReport,
     render,
+)
+from .seeding import (
+    SeedingServer,
+    ServerClocks,
+    arr_listed,
+    async_clocks,
+    async_set_limits,
+    gather_servers,
+    plan_servers,
 )
 from .store import HistoryStore
 
@@ -56,23 +68,61 @@ class _Gathered:
     every_arr: tuple[ArrView, ...]
     skipped_arrs: Mapping[str, tuple[str, str]]
     titles: Mapping[str, str]  # entry id -> title, for the response
+    servers: tuple[SeedingServer, ...]  # reachable servers, for their seeding goals
+    listed: frozenset[str] | None  # hashes some Arr lists (None: an Arr's queue is unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plans:
+    """A run's plans: each judged Arr's, and each server's seeding plan."""
+
+    arrs: list[tuple[PolicyInput, Plan]]
+    seeding: list[tuple[SeedingServer, SeedingPlan]]
 
 
 def _plan(
     gathered: _Gathered,
     messages: Mapping[TorrentKey, str | None],
     history: Mapping[str, Mapping[TorrentKey, HistoryEntry]],
-) -> list[tuple[PolicyInput, Plan]]:
-    """Build every judged Arr's input and evaluate it (pure; in a worker thread)."""
+    clocks: Mapping[str, ServerClocks],
+) -> _Plans:
+    """Build every judged Arr's input and every server's, and plan them (in a worker thread)."""
+    now = int(time.time())
     inputs = build_inputs(
-        int(time.time()),
+        now,
         instances=gathered.instances,
         judged=gathered.judged,
         every_arr=gathered.every_arr,
         messages=messages,
         history=history,
+        risks={
+            server.entry_id: RiskCheck(server.config, clocks[server.entry_id].seeded)
+            for server in gathered.servers
+            if server.entry_id in clocks
+        },
     )
-    return [(data, evaluate(data)) for data in inputs]
+    return _Plans(
+        [(data, evaluate(data)) for data in inputs],
+        plan_servers(gathered.servers, now, gathered.listed, clocks),
+    )
+
+
+def private_candidates(gathered: _Gathered) -> dict[str, list[str]]:
+    """Incomplete private torrents with data in judged categories, by server: stalled first.
+
+    Whether the stalled-torrent rules may remove them depends on how long they have been
+    active, which only the server's per-torrent properties tell.
+    """
+    categories = {category for arr in gathered.judged for category in arr.categories}
+    found: dict[str, list[str]] = {}
+    for server in gathered.servers:
+        candidates = sorted(
+            (torrent.state not in _TRACKER_STATES, torrent_hash)
+            for torrent_hash, torrent in server.torrents.items()
+            if torrent.private != 0 and 0 < torrent.progress < 1 and torrent.category in categories
+        )
+        found[server.entry_id] = [torrent_hash for _, torrent_hash in candidates]
+    return found
 
 
 def remembered(
@@ -112,22 +162,28 @@ class TorrentHandler:
             await self._store.async_load()
             gathered = self._gather(arrs)
             messages = await self._async_tracker_messages(gathered)
-            plans = await self.hass.async_add_executor_job(
-                _plan, gathered, messages, self._store.all_history()
+            clocks = await async_clocks(
+                self.hass, gathered.servers, private_candidates(gathered), int(time.time())
             )
+            run = await self.hass.async_add_executor_job(
+                _plan, gathered, messages, self._store.all_history(), clocks
+            )
+            plans = run.arrs
             judged = {arr.config_entry.entry_id: arr for arr in arrs}
             outcomes: dict[OutcomeKey, Outcome] = {}
+            limits_set: dict[str, int] = {}
             if not dry_run:
                 await self._executor.async_retry_searches(
                     [judged[data_arr(data)] for data, _ in plans]
                 )
                 outcomes = await self._executor.async_execute(
-                    ((action, data_arr(data)) for data, plan in plans for action in plan.actions),
+                    _owned_actions(run),
                     {c.config_entry.entry_id: c for c in qbit_coordinators(self.hass)},
                     {c.config_entry.entry_id: c for c in arr_coordinators(self.hass)},
                 )
+                limits_set = await async_set_limits(self.hass, run.seeding)
             report = await self.hass.async_add_executor_job(
-                self._finish, plans, outcomes, gathered, dry_run
+                self._finish, run, outcomes, gathered, dry_run, limits_set
             )
             if not dry_run:
                 for data, plan in plans:
@@ -167,7 +223,15 @@ class TorrentHandler:
         titles = {
             entry.entry_id: entry.title for entry in self.hass.config_entries.async_entries(DOMAIN)
         }
-        return _Gathered(tuple(instances), judged, every_arr, skipped, titles)
+        return _Gathered(
+            tuple(instances),
+            judged,
+            every_arr,
+            skipped,
+            titles,
+            tuple(gather_servers(self.hass)),
+            arr_listed(self.hass),
+        )
 
     @callback
     def _view(self, arr: ArrCoordinator) -> ArrView:
@@ -209,16 +273,21 @@ class TorrentHandler:
 
     @staticmethod
     def _finish(
-        plans: list[tuple[PolicyInput, Plan]],
+        run: _Plans,
         outcomes: Mapping[OutcomeKey, Outcome],
         gathered: _Gathered,
         dry_run: bool,  # noqa: FBT001 - positional for the executor
+        limits_set: Mapping[str, int],
     ) -> RunReport:
         """Render the run (plain data only; in a worker thread)."""
         titles = gathered.titles
         planned = [
             PlannedArr(data_arr(data), titles.get(data_arr(data), data_arr(data)), plan)
-            for data, plan in plans
+            for data, plan in run.arrs
+        ]
+        seeding = [
+            PlannedSeeding(server.entry_id, server.title, plan, limits_set.get(server.entry_id))
+            for server, plan in run.seeding
         ]
         return render(
             planned,
@@ -227,6 +296,7 @@ class TorrentHandler:
             gathered.skipped_arrs,
             now=dt_util.utcnow(),
             dry_run=dry_run,
+            seeding=seeding,
         )
 
     @callback
@@ -237,6 +307,16 @@ class TorrentHandler:
         if report.summary_event is not None:
             self.hass.bus.async_fire(EVENT_HANDLING_SUMMARY, report.summary_event)
         async_dispatcher_send(self.hass, SIGNAL_RUN_COMPLETED)
+
+
+def _owned_actions(run: _Plans) -> Iterator[tuple[Action, str]]:
+    """Every action with whose plan it is: an Arr's entry id, or the server's for its goals."""
+    for data, plan in run.arrs:
+        for action in plan.actions:
+            yield action, data_arr(data)
+    for server, seeding in run.seeding:
+        for action in seeding.actions:
+            yield action, server.entry_id
 
 
 def data_arr(data: PolicyInput) -> str:

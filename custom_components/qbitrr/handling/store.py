@@ -36,7 +36,9 @@ def _history_from_json(raw: object) -> dict[TorrentKey, HistoryEntry]:
     for key, values in raw.items():
         try:
             instance, torrent_hash = str(key).split("|", 1)
-            first_seen, strikes, rule, rechecked, slow_since, action, action_at = values
+            # Entries stored before the unregistered grace period have seven values.
+            first_seen, strikes, rule, rechecked, slow_since, action, action_at, *rest = values
+            (unregistered_since,) = rest or [None]
             history[(instance, torrent_hash)] = HistoryEntry(
                 first_seen_bad=int(first_seen),
                 strikes=int(strikes),
@@ -45,6 +47,9 @@ def _history_from_json(raw: object) -> dict[TorrentKey, HistoryEntry]:
                 slow_since=int(slow_since) if slow_since is not None else None,
                 last_action=ActionKind(action) if action is not None else None,
                 last_action_at=int(action_at) if action_at is not None else None,
+                unregistered_since=(
+                    int(unregistered_since) if unregistered_since is not None else None
+                ),
             )
         except TypeError, ValueError:
             LOGGER.debug("Dropping unreadable history entry %s", key)

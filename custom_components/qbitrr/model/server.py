@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 import ipaddress
 import math
+import re
 from typing import Final, NamedTuple
 
 from .torrent import as_str
@@ -145,3 +146,22 @@ _COERCE: Final[Mapping[str, Callable[[object], object]]] = {
     "last_external_address_v4": _address_or_none(4),
     "last_external_address_v6": _address_or_none(6),
 }
+
+
+def webapi_tuple(version: str) -> tuple[int, ...]:
+    """Return the leading dotted numbers of a WebAPI version ("2.8.19" -> (2, 8, 19))."""
+    numbers = re.match(r"^\d+(?:\.\d+)*", version)
+    return tuple(int(part) for part in numbers.group().split(".")) if numbers else ()
+
+
+class ShareLimitFeatures(NamedTuple):
+    """Which per-torrent share-limit settings a server's WebAPI takes."""
+
+    inactive_limit: bool  # inactive seeding time: WebAPI 2.9.2 (qBittorrent 4.6)
+    per_torrent_action: bool  # the action at the limit, per torrent: WebAPI 2.10.4 (5.0)
+    limits_mode: bool  # "match any / all", required from WebAPI 2.16.0
+
+    @classmethod
+    def of(cls, webapi: tuple[int, ...]) -> ShareLimitFeatures:
+        """Return what a server of this WebAPI version (e.g. (2, 8, 19)) takes."""
+        return cls(webapi >= (2, 9, 2), webapi >= (2, 10, 4), webapi >= (2, 16, 0))

@@ -12,6 +12,7 @@ from functools import lru_cache
 import math
 import sys
 from typing import Final, NamedTuple
+from urllib.parse import urlsplit
 
 type TorrentKey = tuple[str, str]  # (instance config entry id, lower-case info-hash)
 
@@ -35,6 +36,24 @@ class Torrent(NamedTuple):
     ratio: float = 0.0
     added_on: int = 0  # Unix seconds
     last_activity: int = 0  # Unix seconds; 0 or negative when never active
+    amount_left: int = 0  # bytes still to download (selected files only)
+    completion_on: int = 0  # Unix seconds it completed; 0 or negative while incomplete
+    # Host of the tracker in use (never the URL: it carries the user's passkey); "" for none.
+    tracker_host: str = ""
+    # The private flag: sent in the list by 5.x; 4.x tells it per torrent only, asked once
+    # each (api/private_flags.py). 1 private, 0 public, -1 not known (yet).
+    private: int = -1
+    # Per-torrent share limits as set on the server: -2 follows the server's global limit,
+    # -1 is none. Ratio as a number, times in minutes (qBittorrent's units).
+    ratio_limit: float = -2.0
+    seeding_time_limit: int = -2
+    inactive_seeding_time_limit: int = -2
+    # 5.x: what the server does when a limit is reached ("Default" follows its global
+    # setting, "Stop", "Remove", ...); "" on 4.x, where only the global setting exists.
+    share_limit_action: str = ""
+    # Position in qBittorrent's download queue (its `priority` key): 1 is the top; 0 or -1
+    # when the torrent is not queued (complete, seeding) or queueing is off.
+    queue_position: int = 0
 
 
 def as_str(value: object) -> str:
@@ -77,6 +96,29 @@ def _shared_str(value: object) -> str:
     return sys.intern(as_str(value))
 
 
+@lru_cache(maxsize=1024)
+def _host_of(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return ""
+    return sys.intern(host) if host else ""
+
+
+def tracker_host(value: object) -> str:
+    """Return the host of a tracker URL, lower-case; "" for none or junk."""
+    return _host_of(value) if type(value) is str and value else ""
+
+
+def as_flag(value: object) -> int:
+    """Return 1 or 0 for a JSON boolean (or 0/1), -1 for anything else (unknown)."""
+    if value is True or value == 1:
+        return 1
+    if value is False or value == 0:
+        return 0
+    return -1
+
+
 _COERCE: Final[Mapping[str, Callable[[object], object]]] = {
     "name": as_str,
     "state": _shared_str,
@@ -90,10 +132,24 @@ _COERCE: Final[Mapping[str, Callable[[object], object]]] = {
     "ratio": as_float,
     "added_on": as_int,
     "last_activity": as_int,
+    "amount_left": as_int,
+    "completion_on": as_int,
+    "tracker": tracker_host,
+    "private": as_flag,
+    "ratio_limit": as_float,
+    "seeding_time_limit": as_int,
+    "inactive_seeding_time_limit": as_int,
+    "share_limit_action": _shared_str,
+    "priority": as_int,
 }
-TORRENT_FIELDS: Final = frozenset(Torrent._fields)
-# Field name -> (its position in the tuple, how its value is typed).
-_FIELDS: Final = {name: (index, _COERCE[name]) for index, name in enumerate(Torrent._fields)}
+# qBittorrent's key -> the field holding it, where the names differ.
+_RENAMED: Final = {"tracker": "tracker_host", "priority": "queue_position"}
+# qBittorrent's keys that qbitrr holds.
+TORRENT_FIELDS: Final = frozenset(_COERCE)
+# qBittorrent's key -> (the position of its field in the tuple, how its value is typed).
+_FIELDS: Final = {
+    key: (Torrent._fields.index(_RENAMED.get(key, key)), coerce) for key, coerce in _COERCE.items()
+}
 _EMPTY: Final = Torrent()
 
 

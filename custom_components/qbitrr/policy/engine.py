@@ -2,19 +2,23 @@
 
 Deterministic (the same input gives the same plan) and free of I/O, so a dry run returns
 exactly what a real run would do, and every rule and guard is tested on literal data.
+
+The walk is the hot path (50,000 torrents in a large library): each step below is there
+because it was measured to pay. Most of a library seeds and is dropped by one set lookup;
+each remaining torrent costs a lookup of its category's prepared rules and of its state's
+checks; only a torrent some rule matches is routed, guarded and counted (`strikes.py`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from operator import attrgetter
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Final, NamedTuple
 
 from ..model.states import StateGroup, states_of
 from ..model.torrent import TorrentKey
 from .model import (
-    REMOVALS,
+    TAG_OBSOLETE,
     TAG_STRIKE,
     Action,
     ActionKind,
@@ -24,298 +28,255 @@ from .model import (
     PolicyInput,
     QueueEntry,
     Rule,
-    Settings,
-    Skipped,
     TorrentInfo,
 )
-from .routing import UNKNOWN_KINDS, Route, route
-from .rules import RECHECK_FIRST, Clock, is_slow, rules_for
+from .routing import route
+from .rules import RECHECK_FIRST, ArrRules, unregistered
+from .strikes import Tally, sort_by_key
+
+_new = tuple.__new__
 
 # After a recheck, remember it this long, so a torrent that errors again is not rechecked in
 # a loop but goes on to strikes.
 RECHECK_MEMORY = 24 * 3600
 
-_SEEDING_STATES = states_of(StateGroup.SEEDING)
-_PAUSED_STATES = states_of(StateGroup.PAUSED)
-
-
-@dataclass(frozen=True, slots=True)
-class _Bad:
-    """A torrent that reached its strike limit and is to be removed or tagged."""
-
-    torrent: TorrentInfo
-    arr: str
-    settings: Settings
-    rule: Rule
-    reason: str
-    entry: HistoryEntry
-    kind: ActionKind
-    queue_entry: QueueEntry | None
-
-
-def _guard(torrent: TorrentInfo, settings: Settings, now: int) -> Guard | None:
-    if settings.protect_tag and settings.protect_tag in torrent.tags:
-        return Guard.PROTECTED
-    if now - torrent.added_on < settings.min_age:
-        return Guard.TOO_YOUNG
-    if torrent.progress > settings.max_progress:
-        return Guard.NEARLY_DONE
-    if torrent.state in _PAUSED_STATES:
-        return Guard.PAUSED
-    return None
+_PAUSED_STATES: Final = states_of(StateGroup.PAUSED)
+# A finished download: seeding, or paused, queued or checked after it finished (qBittorrent
+# shows a checked torrent's progress as the check's, below 1). Never this engine's business.
+_FINISHED_STATES: Final = states_of(StateGroup.SEEDING) | {
+    "pausedUP",
+    "stoppedUP",
+    "queuedUP",
+    "checkingUP",
+}
+# Rules whose first match is more than a strike: a recheck, or a grace period.
+_SPECIAL: Final = RECHECK_FIRST | {Rule.UNREGISTERED}
+_STRIKE: Final = ActionKind.STRIKE
 
 
 class _Unmatched(NamedTuple):
     """A bad torrent whose routing waits for the count of its hash's copies."""
 
     torrent: TorrentInfo
-    arr: str
-    settings: Settings
+    rules: ArrRules
     rule: Rule
     reason: str
     past: HistoryEntry | None
     slow_since: int | None
 
 
-def _never_asked(torrent_hash: str) -> int:  # pragma: no cover - see the walk's branches
+def _never_asked(torrent_hash: str) -> int:  # pragma: no cover - see `route_shared`
     # With an entry matched to an instance, routing never needs the count of copies.
     raise AssertionError(torrent_hash)
 
 
-class _Evaluation:
+class _Evaluation(Tally):
     """The state of one evaluation while it walks the torrents."""
 
     def __init__(self, data: PolicyInput) -> None:
+        reachable = data.reachable_instances
+        # Entries of unreachable instances are kept untouched until they are back.
+        super().__init__(
+            data.now, {key: e for key, e in data.history.items() if key[0] not in reachable}
+        )
         self.data = data
-        self.now = data.now
-        self.by_category: dict[str, tuple[str, Settings]] = {}
+        self.past = data.history
+        self.queues = data.queues
+        self.by_category: dict[str, ArrRules] = {}
         for arr in sorted(data.arrs):
             category, settings = data.arrs[arr]
-            self.by_category.setdefault(category, (arr, settings))
+            if category not in self.by_category:
+                self.by_category[category] = ArrRules(arr, settings)
         for alias, category in data.category_aliases.items():
             if category in self.by_category:
                 self.by_category.setdefault(alias, self.by_category[category])
-        # Entries of unreachable instances are kept untouched until they are back.
-        self.history: dict[TorrentKey, HistoryEntry] = {
-            key: entry
-            for key, entry in data.history.items()
-            if key[0] not in data.reachable_instances
-        }
-        self.actions: list[Action] = []
-        self.skipped: list[Skipped] = []
-        self.due: list[_Bad] = []
-        self.strike_tagged: list[TorrentInfo] = []
-        self.removed: set[TorrentKey] = set()
         self.unmatched: list[_Unmatched] = []
-        # No rule looked at the slowness of most torrents: they share one clock.
-        self.clock = Clock(now=self.now, slow_since=None)
+        self.slow_from_now = HistoryEntry(first_seen_bad=data.now, slow_since=data.now)
 
-    def skip(self, torrent: TorrentInfo, arr: str, rule: Rule, guard: Guard) -> None:
-        self.skipped.append(
-            Skipped(
-                torrent.instance, torrent.hash, torrent.name, torrent.category, arr, rule, guard
-            )
-        )
+    def walk(self, torrents: Sequence[TorrentInfo]) -> None:  # noqa: C901 - the hot loop, inline
+        """Match the rules of every managed, incomplete torrent; a bad one goes on to `bad`.
 
-    def torrent(self, torrent: TorrentInfo, arr: str, settings: Settings) -> None:  # noqa: C901, PLR0912
-        """Evaluate one managed, incomplete torrent.
-
-        The hot path of a plan (thousands of calls at 50,000 torrents): matching, guards and
-        routing stay inline here, since a call per step costs more than the steps.
+        The hot loop: a torrent no rule can match costs two lookups, and the checks of a
+        torrent's state are asked in one call each. Fields read here are handed on, since
+        reading a field of a named tuple costs more than passing it.
         """
-        now, data = self.now, self.data
-        key = (torrent.instance, torrent.hash)
-        past = data.history.get(key)
-        slow_since = None
-        clock = self.clock
-        if is_slow(torrent, settings):
-            slow_since = past.slow_since if past and past.slow_since is not None else now
-            clock = Clock(now, slow_since)
-        for rule, check in rules_for(torrent.state):  # noqa: B007 - the match, read below
-            reason = check(torrent, settings, clock)
-            if reason is not None:
-                break
-        else:  # no rule matched
-            if past and past.rechecked_at is not None and now - past.rechecked_at < RECHECK_MEMORY:
-                self.history[key] = past._replace(strikes=0, rule=None, slow_since=slow_since)
-            elif slow_since is not None:
-                self.history[key] = HistoryEntry(first_seen_bad=now, slow_since=slow_since)
-            return
-        guard = _guard(torrent, settings, now)
-        routed: Route = Guard.PROTECTED
-        if guard is None:
-            entries = data.queues.get(torrent.hash, ())
-            # The common cases without a call: the Arr's own copy, or a torrent no Arr knows.
-            if not entries:
-                routed = (UNKNOWN_KINDS[settings.unknown_action], None)
-            elif len(entries) == 1 and entries[0].instance == torrent.instance:
-                routed = (ActionKind.ARR_REMOVE, entries[0])
-            elif all(entry.instance is None for entry in entries):
-                # Whose copy depends on how many there are: decided after the walk.
-                self.unmatched.append(
-                    _Unmatched(torrent, arr, settings, rule, reason, past, slow_since)
-                )
-                return
+        by_category, past_history, now, bad = self.by_category, self.past, self.now, self.bad
+        for torrent in torrents:
+            rules = by_category.get(torrent.category)
+            if rules is None:
+                continue  # not managed
+            state = torrent.state
+            checks = rules.checks.get(state, ())
+            message = torrent.tracker_message
+            if not (checks or message):
+                # No rule can match: only a history can change.
+                if (torrent.instance, torrent.hash) in past_history:
+                    self.quiet(torrent)
+                continue
+            progress, tags = torrent.progress, torrent.tags
+            if progress >= 1 or TAG_OBSOLETE in tags:
+                continue  # complete ones are never touched; obsolete ones are the seeding rules'
+            key = (torrent.instance, torrent.hash)
+            past = past_history.get(key)
+            slow_since = None
+            if state in rules.slow_states and torrent.dlspeed < rules.slow_speed:
+                slow_since = now if past is None or past.slow_since is None else past.slow_since
+            if message and (reason := unregistered(message)) is not None:
+                rule = Rule.UNREGISTERED
+                bad(torrent, key, rules, rule, reason, past, slow_since, tags, progress)
+                continue
+            for rule, check in checks:
+                if (reason := check(torrent, now, slow_since)) is not None:
+                    bad(torrent, key, rules, rule, reason, past, slow_since, tags, progress)
+                    break
             else:
-                routed = route(
-                    torrent,
-                    entries,
-                    settings,
-                    reachable=data.reachable_instances,
-                    any_unreachable=bool(data.unreachable_instances),
-                    copies=_never_asked,
-                )
-            if isinstance(routed, Guard):
-                guard = routed
-        if guard is not None or isinstance(routed, Guard):
-            # Left alone (or not this copy's business yet): no strike, no tag. Another Arr's
-            # copy forgets what was counted here; otherwise it is kept for when it is decided.
-            self.skip(torrent, arr, rule, guard or Guard.PROTECTED)
-            if past is not None and guard is not Guard.COPY_ELSEWHERE:
-                self.history[key] = past
-            return
-        self.count(
-            torrent, arr, settings, (rule, reason), past=past, slow_since=slow_since, routed=routed
-        )
+                if past is not None or slow_since is not None:
+                    self.healthy(key, past, slow_since)
 
-    def count(
+    def quiet(self, torrent: TorrentInfo) -> None:
+        """Update the history of a torrent no rule can match in its state."""
+        if torrent.progress < 1 and TAG_OBSOLETE not in torrent.tags:
+            key = (torrent.instance, torrent.hash)
+            self.healthy(key, self.past[key], None)
+
+    def healthy(self, key: TorrentKey, past: HistoryEntry | None, slow_since: int | None) -> None:
+        """Remember what matters of a torrent no rule matched: a recent recheck, a slow clock."""
+        now = self.now
+        if (
+            past is not None
+            and past.rechecked_at is not None
+            and now - past.rechecked_at < RECHECK_MEMORY
+        ):
+            self.history[key] = past._replace(
+                strikes=0, rule=None, slow_since=slow_since, unregistered_since=None
+            )
+        elif slow_since == now:
+            self.history[key] = self.slow_from_now  # shared: most slow clocks start now
+        elif slow_since is not None:
+            self.history[key] = _new(
+                HistoryEntry, (now, 0, None, None, slow_since, None, None, None)
+            )
+
+    def bad(  # noqa: PLR0917 - the hot path: positional arguments cost least
         self,
         torrent: TorrentInfo,
-        arr: str,
-        settings: Settings,
-        matched: tuple[Rule, str],
-        *,
+        key: TorrentKey,
+        rules: ArrRules,
+        rule: Rule,
+        reason: str,
         past: HistoryEntry | None,
         slow_since: int | None,
-        routed: tuple[ActionKind, QueueEntry | None],
+        tags: frozenset[str],
+        progress: float,
     ) -> None:
-        """Recheck first, strike, or put the torrent up for removal at its strike limit."""
-        now, key = self.now, (torrent.instance, torrent.hash)
-        rule, reason = matched
-        counting = past is not None and past.strikes > 0
-        first_seen = past.first_seen_bad if past is not None and counting else now
-        rechecked_at = past.rechecked_at if past is not None else None
-        if rule in RECHECK_FIRST and rechecked_at is None:
-            self.actions.append(
-                _action(torrent, arr, rule, ActionKind.RECHECK, f"{reason}; rechecking first")
-            )
-            self.history[key] = _new_tuple(
-                HistoryEntry,
-                (first_seen, 1, rule, now, slow_since, ActionKind.RECHECK, now),
-            )
-            return
+        """Guard and route a torrent a rule matched, then count it.
 
-        strikes = min((past.strikes if past is not None and counting else 0) + 1, settings.strikes)
-        if strikes < settings.strikes:
-            text = f"{reason}; strike {strikes} of {settings.strikes}"
-            self.actions.append(_action(torrent, arr, rule, ActionKind.STRIKE, text))
-            self.history[key] = _new_tuple(
-                HistoryEntry,
-                (first_seen, strikes, rule, rechecked_at, slow_since, ActionKind.STRIKE, now),
-            )
-            return
-        entry = HistoryEntry(first_seen, strikes, rule, rechecked_at, slow_since)
-        self.due.append(_Bad(torrent, arr, settings, rule, reason, entry, *routed))
-
-    def removals(self) -> None:
-        """Route the torrents at their strike limit, oldest problem first, within the limits."""
-        if not self.due:
-            return
-        removed: Counter[str] = Counter()
-        for bad in sorted(
-            self.due, key=lambda b: (b.entry.first_seen_bad, b.torrent.instance, b.torrent.hash)
+        The common case takes no further call: a first strike, unguarded, on the Arr's own
+        copy or on a torrent no Arr knows.
+        """
+        protect = rules.protect_tag
+        if (
+            (protect and protect in tags)
+            or self.now - torrent.added_on < rules.min_age
+            or progress > rules.max_progress
+            # Only the tracker's message can make a paused torrent bad: no state rule does.
+            or (rule is Rule.UNREGISTERED and torrent.state in _PAUSED_STATES)
         ):
-            torrent, key = bad.torrent, (bad.torrent.instance, bad.torrent.hash)
-            kind, queue_entry = bad.kind, bad.queue_entry
-            arr = queue_entry.arr if queue_entry is not None else bad.arr
-            reason = f"{bad.reason}; strike {bad.entry.strikes} of {bad.settings.strikes}"
-            if kind in REMOVALS:
-                if removed[bad.arr] >= bad.settings.max_removals:
-                    reason += f"; removal limit of {bad.settings.max_removals} per run reached"
-                    kind, queue_entry = ActionKind.DEFERRED, None
-                    self.history[key] = bad.entry
-                else:
-                    removed[bad.arr] += 1
-                    self.removed.add(key)
-                    # Once removed it is gone: nothing to remember. A removal that fails is
-                    # put back by the caller from the input history.
-                    self.history.pop(key, None)
-            else:
-                self.history[key] = bad.entry._replace(last_action=kind, last_action_at=self.now)
-            self.actions.append(
-                _action(
-                    torrent,
-                    arr,
-                    bad.rule,
-                    kind,
-                    reason,
-                    queue_id=queue_entry.queue_id if queue_entry else None,
-                    media_ids=queue_entry.media_ids if queue_entry else (),
-                )
-            )
+            guard = _guard(torrent, rules, self.now)
+            self.leave(torrent, key, rules, rule, guard=guard, past=past)
+            return
+        entries = self.queues.get(key[1])
+        if not entries:
+            kind, queue_entry = rules.unknown_kind, None
+        elif len(entries) == 1 and entries[0].instance == key[0]:
+            kind, queue_entry = ActionKind.ARR_REMOVE, entries[0]
+        else:
+            self.route_shared(torrent, key, rules, rule, reason, past, slow_since, entries)
+            return
+        if (
+            past is None
+            and slow_since is None
+            and rules.strikes > 1
+            and rule not in _SPECIAL
+            and not torrent.at_risk
+        ):
+            name, category, text = torrent.name, torrent.category, reason + rules.strike_texts[1]
+            values = (key[0], key[1], name, category, rules.arr, rule, _STRIKE, text, None, ())
+            self.actions.append(_new(Action, values))
+            self.history[key] = self.first_strikes[rule]
+            return
+        self.act(torrent, key, rules, rule, reason, past, slow_since, kind, queue_entry)
 
-
-def _resolve_unmatched(run: _Evaluation) -> None:
-    """Route the bad torrents whose Arr's download client matched no instance.
-
-    Safe only for the one copy of a hash, so their hashes are counted, in one pass over
-    the torrents once the walk is done (they are few).
-    """
-    if not run.unmatched:
-        return
-    hashes = {pending.torrent.hash for pending in run.unmatched}
-    managed = run.by_category
-    copies = Counter(
-        torrent.hash
-        for torrent in run.data.torrents
-        if torrent.hash in hashes and torrent.category in managed
-    )
-    data = run.data
-    for pending in run.unmatched:
-        torrent, key = pending.torrent, (pending.torrent.instance, pending.torrent.hash)
+    def route_shared(  # noqa: PLR0917 - called from the hot path
+        self,
+        torrent: TorrentInfo,
+        key: TorrentKey,
+        rules: ArrRules,
+        rule: Rule,
+        reason: str,
+        past: HistoryEntry | None,
+        slow_since: int | None,
+        entries: tuple[QueueEntry, ...],
+    ) -> None:
+        """Route a bad torrent whose hash other copies or other Arrs share."""
+        if all(entry.instance is None for entry in entries):
+            # Whose copy depends on how many there are: decided after the walk.
+            self.unmatched.append(_Unmatched(torrent, rules, rule, reason, past, slow_since))
+            return
         routed = route(
             torrent,
-            data.queues.get(torrent.hash, ()),
-            pending.settings,
-            reachable=data.reachable_instances,
-            any_unreachable=bool(data.unreachable_instances),
-            copies=copies.__getitem__,
+            entries,
+            rules.settings,
+            reachable=self.data.reachable_instances,
+            any_unreachable=bool(self.data.unreachable_instances),
+            copies=_never_asked,
         )
         if isinstance(routed, Guard):
-            run.skip(torrent, pending.arr, pending.rule, routed)
-            if pending.past is not None:
-                run.history[key] = pending.past
-            continue
-        run.count(
-            torrent,
-            pending.arr,
-            pending.settings,
-            (pending.rule, pending.reason),
-            past=pending.past,
-            slow_since=pending.slow_since,
-            routed=routed,
-        )
+            self.leave(torrent, key, rules, rule, guard=routed, past=past)
+        else:
+            self.act(torrent, key, rules, rule, reason, past, slow_since, *routed)
+
+    def second_pass(self) -> list[TorrentInfo]:
+        """Find the strike-tagged torrents, and route those whose Arr's client matched none.
+
+        One pass over every torrent serves both: complete or not, a stale strike tag is
+        cleared; and an unmatched client is safe only for the one copy of a hash, so the
+        copies of those hashes (few) are counted.
+        """
+        torrents = self.data.torrents
+        if not self.unmatched:
+            return [torrent for torrent in torrents if TAG_STRIKE in torrent.tags]
+        hashes = {pending.torrent.hash for pending in self.unmatched}
+        found = [t for t in torrents if TAG_STRIKE in t.tags or t.hash in hashes]
+        managed = self.by_category
+        copies = Counter([t.hash for t in found if t.hash in hashes and t.category in managed])
+        data = self.data
+        for torrent, rules, rule, reason, past, slow_since in self.unmatched:
+            key = (torrent.instance, torrent.hash)
+            routed = route(
+                torrent,
+                data.queues.get(torrent.hash, ()),
+                rules.settings,
+                reachable=data.reachable_instances,
+                any_unreachable=bool(data.unreachable_instances),
+                copies=copies.__getitem__,
+            )
+            if isinstance(routed, Guard):
+                self.leave(torrent, key, rules, rule, guard=routed, past=past)
+            else:
+                self.act(torrent, key, rules, rule, reason, past, slow_since, *routed)
+        return [torrent for torrent in found if TAG_STRIKE in torrent.tags]
 
 
-def _clear_stale_strikes(run: _Evaluation) -> None:
-    """Untag torrents that carry the strike tag but are struck no more."""
-    history, removed = run.history, run.removed
-    for torrent in run.strike_tagged:
-        key = (torrent.instance, torrent.hash)
-        entry = history.get(key)
-        if (entry is not None and entry.strikes > 0) or key in removed:
-            continue  # still struck (struck, rechecked, tagged or deferred now), or removed
-        arr, settings = run.by_category[torrent.category]
-        if settings.protect_tag and settings.protect_tag in torrent.tags:
-            continue  # the user's: never touched
-        run.actions.append(
-            _action(torrent, arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
-        )
-
-
-# States some rule looks at whatever the settings; downloading ones only matter when the slow
-# or ETA rule is on, and any state when a tracker message was fetched.
-_RULE_STATES = frozenset({"stalledDL", "metaDL", "forcedMetaDL", "error", "missingFiles"})
+def _guard(torrent: TorrentInfo, rules: ArrRules, now: int) -> Guard:
+    """Name the guard that keeps a bad torrent (one is known to)."""
+    if rules.protect_tag and rules.protect_tag in torrent.tags:
+        return Guard.PROTECTED
+    if now - torrent.added_on < rules.min_age:
+        return Guard.TOO_YOUNG
+    if torrent.progress > rules.max_progress:
+        return Guard.NEARLY_DONE
+    return Guard.PAUSED
 
 
 def evaluate(data: PolicyInput) -> Plan:
@@ -325,69 +286,11 @@ def evaluate(data: PolicyInput) -> Plan:
     on the order the torrents came in.
     """
     run = _Evaluation(data)
-    # category -> (Arr, settings, whether a downloading torrent can match a rule at all)
-    managed_categories = {
-        category: (arr, settings, settings.slow_speed > 0 or settings.max_eta > 0)
-        for category, (arr, settings) in run.by_category.items()
-    }
-    history = data.history
-    evaluate_one = run.torrent
-    strike_tagged = run.strike_tagged
-    # Cheapest tests first: most of a library seeds.
-    for torrent in data.torrents:
-        if TAG_STRIKE in torrent.tags and torrent.category in managed_categories:
-            strike_tagged.append(torrent)  # complete or not: a stale tag is cleared
-        state = torrent.state
-        if state in _SEEDING_STATES or torrent.progress >= 1:
-            continue  # complete torrents are never touched
-        managed = managed_categories.get(torrent.category)
-        if managed is None:
-            continue
-        arr, settings, watches_downloads = managed
-        if (
-            watches_downloads
-            or state in _RULE_STATES
-            or torrent.tracker_message is not None
-            or (torrent.instance, torrent.hash) in history
-        ):
-            evaluate_one(torrent, arr, settings)
-        # else: no rule can match and there is nothing to remember
-    _resolve_unmatched(run)
+    # Cheapest test first: most of a library seeds, and seeding torrents are never touched.
+    run.walk([torrent for torrent in data.torrents if torrent.state not in _FINISHED_STATES])
+    strike_tagged = run.second_pass()
     run.removals()
-    _clear_stale_strikes(run)
-    by_key = attrgetter("instance", "hash")
-    run.actions.sort(key=by_key)
-    run.skipped.sort(key=by_key)
+    run.clear_stale_strikes(strike_tagged, run.by_category)
+    sort_by_key(run.actions)
+    sort_by_key(run.skipped)
     return Plan(actions=tuple(run.actions), skipped=tuple(run.skipped), history=run.history)
-
-
-# Named tuples are built through tuple.__new__: their generated __new__ is a Python function
-# call, and a plan for 50,000 torrents builds thousands of them.
-_new_tuple = tuple.__new__
-
-
-def _action(
-    torrent: TorrentInfo,
-    arr: str,
-    rule: Rule,
-    kind: ActionKind,
-    reason: str,
-    *,
-    queue_id: int | None = None,
-    media_ids: tuple[int, ...] = (),
-) -> Action:
-    return _new_tuple(
-        Action,
-        (
-            torrent.instance,
-            torrent.hash,
-            torrent.name,
-            torrent.category,
-            arr,
-            rule,
-            kind,
-            reason,
-            queue_id,
-            media_ids,
-        ),
-    )

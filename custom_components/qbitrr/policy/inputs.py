@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from ..model.arr import DownloadClient, QueueItem
 from ..model.torrent import Torrent, TorrentKey, split_tags
 from .model import HistoryEntry, PolicyInput, QueueEntry, Settings, TorrentInfo
+from .seeding_goals import RiskCheck
 
 _LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -103,7 +104,12 @@ def queue_entries(
 
 
 def torrent_info(
-    instance: str, torrent_hash: str, torrent: Torrent, message: str | None = None
+    instance: str,
+    torrent_hash: str,
+    torrent: Torrent,
+    message: str | None = None,
+    *,
+    at_risk: bool = False,
 ) -> TorrentInfo:
     """Return the engine's view of one torrent."""
     return TorrentInfo(
@@ -119,6 +125,8 @@ def torrent_info(
         torrent.last_activity,
         frozenset(split_tags(torrent.tags)),
         message,
+        torrent.tracker_host,
+        at_risk=at_risk,
     )
 
 
@@ -130,17 +138,33 @@ def build_inputs(
     every_arr: Sequence[ArrView],
     messages: Mapping[TorrentKey, str | None],
     history: Mapping[str, Mapping[TorrentKey, HistoryEntry]],
+    risks: Mapping[str, RiskCheck] | None = None,
 ) -> list[PolicyInput]:
-    """One engine input per judged Arr; queues of every Arr take part in the routing."""
+    """One engine input per judged Arr; queues of every Arr take part in the routing.
+
+    `risks` tells, per instance, which private torrents their tracker still needs (none are
+    taken as at risk on an instance without one).
+    """
     categories = {category for arr in judged for category in arr.categories}
     reachable = [instance for instance in instances if instance.torrents is not None]
-    torrents = [
-        torrent_info(instance.entry_id, h, torrent, messages.get((instance.entry_id, h)))
-        for instance in reachable
-        if instance.torrents is not None
-        for h, torrent in instance.torrents.items()
-        if torrent.category in categories
-    ]
+    risks = risks or {}
+    torrents = []
+    for instance in reachable:
+        if instance.torrents is None:  # pragma: no cover - filtered above
+            continue
+        risk = risks.get(instance.entry_id)
+        for h, torrent in instance.torrents.items():
+            if torrent.category not in categories:
+                continue
+            torrents.append(
+                torrent_info(
+                    instance.entry_id,
+                    h,
+                    torrent,
+                    messages.get((instance.entry_id, h)),
+                    at_risk=risk is not None and risk.at_risk(h, torrent),
+                )
+            )
     queues = queue_entries(every_arr, instances)
     reachable_ids = frozenset(instance.entry_id for instance in reachable)
     unreachable_ids = frozenset(i.entry_id for i in instances) - reachable_ids

@@ -22,6 +22,9 @@ from ..model.torrent import TorrentKey
 # torrent carrying it is never touched.
 TAG_STRIKE = "qbitrr-strike"
 TAG_BAD = "qbitrr-bad"
+# qbitrr-obsolete: its Arr dropped it, but its private tracker's minimum seeding is not met yet:
+# it keeps seeding until the seeding rules remove it.
+TAG_OBSOLETE = "qbitrr-obsolete"
 DEFAULT_PROTECT_TAG = "qbitrr-protected"
 
 
@@ -35,6 +38,7 @@ class Rule(StrEnum):
     MISSING_FILES = "missing_files"  # missingFiles
     ERRORED = "errored"  # error state, still errored after a recheck
     UNREGISTERED = "unregistered"  # the tracker says the torrent is unregistered / not found
+    SEEDING_GOAL = "seeding_goal"  # a completed torrent met its seeding goal (a fact, no strikes)
 
 
 class ActionKind(StrEnum):
@@ -48,9 +52,25 @@ class ActionKind(StrEnum):
     DELETE_WITH_FILES = "delete_with_files"  # unknown to every Arr: delete torrent and files
     DEFERRED = "deferred"  # would be removed, but the run's removal limit was reached
     CLEAR_STRIKE = "clear_strike"  # carries TAG_STRIKE but is no longer struck: tag removed
+    # A private torrent short of its tracker's minimum seeding (at risk of a hit and run):
+    # ARR_REMOVE_KEEP removes it from the Arr's queue only (blocklisted, searched again) and
+    # tags it TAG_OBSOLETE; KEEP_SEEDING, for one no Arr knows, only tags it TAG_OBSOLETE.
+    # Either way it keeps seeding, and the seeding rules remove it once the minimum is met.
+    ARR_REMOVE_KEEP = "arr_remove_keep"
+    KEEP_SEEDING = "keep_seeding"
+    STOP = "stop"  # seeding goal met: stop (4.x: pause) the torrent
 
 
-REMOVALS = frozenset({ActionKind.ARR_REMOVE, ActionKind.DELETE, ActionKind.DELETE_WITH_FILES})
+# What ends the Arr's interest in a torrent: counted against the removal limit; once done,
+# its history is dropped.
+REMOVALS = frozenset(
+    {
+        ActionKind.ARR_REMOVE,
+        ActionKind.ARR_REMOVE_KEEP,
+        ActionKind.DELETE,
+        ActionKind.DELETE_WITH_FILES,
+    }
+)
 
 
 class UnknownTorrentAction(StrEnum):
@@ -59,6 +79,14 @@ class UnknownTorrentAction(StrEnum):
     TAG = "tag"
     DELETE = "delete"
     DELETE_WITH_FILES = "delete_with_files"
+
+
+class PrivateMode(StrEnum):
+    """What to do with a bad private torrent at risk (short of its tracker's minimum seeding)."""
+
+    LIKE_PUBLIC = "like_public"  # remove it like any other (the tracker may count a hit and run)
+    KEEP_SEEDING = "keep_seeding"  # drop it from the Arr, tag it TAG_OBSOLETE, keep seeding
+    NEVER_TOUCH = "never_touch"  # leave it alone: no strike, no tag, no removal
 
 
 class Guard(StrEnum):
@@ -71,6 +99,8 @@ class Guard(StrEnum):
     AMBIGUOUS_ARR = "ambiguous_arr"  # in an Arr queue, but the instance it uses is unclear
     COPY_ELSEWHERE = "copy_elsewhere"  # an Arr tracks the copy of this hash on another instance
     OWNER_UNREACHABLE = "owner_unreachable"  # the instance the Arr downloads it on is down
+    PRIVATE = "private"  # private and at risk, and the private mode is never_touch
+    UNREGISTERED_GRACE = "unregistered_grace"  # unregistered for less than the grace period
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +117,9 @@ class Settings:
     protect_tag: str = DEFAULT_PROTECT_TAG
     max_removals: int = 10  # per run, over all instances
     unknown_action: UnknownTorrentAction = UnknownTorrentAction.TAG
+    private_mode: PrivateMode = PrivateMode.KEEP_SEEDING
+    unregistered_grace: int = 10 * 60  # seconds an unregistered torrent waits before it counts
+    max_unregistered_per_tracker: int = 5  # unregistered removals per tracker per run; 0 = no cap
 
 
 class TorrentInfo(NamedTuple):
@@ -104,6 +137,9 @@ class TorrentInfo(NamedTuple):
     last_activity: int  # 0 or negative when never active
     tags: frozenset[str] = frozenset()
     tracker_message: str | None = None  # the working tracker's message, when fetched
+    tracker: str = ""  # host of its tracker; "" when unknown
+    # Private, has downloaded something, and has not met its tracker's minimum seeding.
+    at_risk: bool = False
 
 
 class QueueEntry(NamedTuple):
@@ -130,6 +166,7 @@ class HistoryEntry(NamedTuple):
     slow_since: int | None = None  # since when it downloads below the minimum speed
     last_action: ActionKind | None = None
     last_action_at: int | None = None
+    unregistered_since: int | None = None  # since when its tracker says it is unregistered
 
 
 @dataclass(frozen=True, slots=True)

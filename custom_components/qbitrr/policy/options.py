@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .model import DEFAULT_PROTECT_TAG, Settings, UnknownTorrentAction
+from .model import DEFAULT_PROTECT_TAG, PrivateMode, Settings, UnknownTorrentAction
 
 OPT_STALL_DELAY: Final = "stall_delay"  # minutes
 OPT_SLOW_SPEED: Final = "slow_speed"  # KiB/s, 0 = off
@@ -19,6 +19,9 @@ OPT_MAX_REMOVALS: Final = "max_removals"
 OPT_UNKNOWN_ACTION: Final = "unknown_action"
 OPT_AUTO_HANDLE: Final = "auto_handle"
 OPT_AUTO_INTERVAL: Final = "auto_interval"  # minutes
+OPT_UNREGISTERED_GRACE: Final = "unregistered_grace"  # minutes
+OPT_MAX_UNREGISTERED_PER_TRACKER: Final = "max_unregistered_per_tracker"  # 0 = no cap
+OPT_PRIVATE_MODE: Final = "private_mode"
 
 DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
     OPT_STALL_DELAY: 15,
@@ -34,6 +37,9 @@ DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
     # Off by default: the user opts in to automatic removals.
     OPT_AUTO_HANDLE: False,
     OPT_AUTO_INTERVAL: 30,
+    OPT_UNREGISTERED_GRACE: 10,
+    OPT_MAX_UNREGISTERED_PER_TRACKER: 5,
+    OPT_PRIVATE_MODE: PrivateMode.KEEP_SEEDING.value,
 }
 
 
@@ -56,4 +62,7 @@ def settings_from_options(options: Mapping[str, Any]) -> Settings:
         protect_tag=str(merged[OPT_PROTECT_TAG]).strip(),
         max_removals=max(0, int(merged[OPT_MAX_REMOVALS])),
         unknown_action=UnknownTorrentAction(merged[OPT_UNKNOWN_ACTION]),
+        private_mode=PrivateMode(merged[OPT_PRIVATE_MODE]),
+        unregistered_grace=int(merged[OPT_UNREGISTERED_GRACE] * 60),
+        max_unregistered_per_tracker=max(0, int(merged[OPT_MAX_UNREGISTERED_PER_TRACKER])),
     )

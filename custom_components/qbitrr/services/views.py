@@ -96,6 +96,9 @@ def _torrent(instance: str, title: str, torrent_hash: str, torrent: Torrent) -> 
         "ratio": torrent.ratio,
         "added": _iso(torrent.added_on),
         "last_activity": _iso(torrent.last_activity),
+        # None while not known: qBittorrent 4.x tells it per torrent, learnt over a few polls.
+        "private": None if torrent.private == -1 else torrent.private == 1,
+        "tracker": torrent.tracker_host or None,
     }
 
 
