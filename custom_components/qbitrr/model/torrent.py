@@ -65,16 +65,19 @@ def as_str(value: object) -> str:
     return ""
 
 
+_SHARED_FLOATS: Final = {0: 0.0, 1: 1.0, -1: -1.0, -2: -2.0}
+
+
 def as_float(value: object) -> float:
     """Return a finite number: text that reads as one is read; NaN, infinity or junk give 0."""
     if type(value) is float:
         return value if math.isfinite(value) else 0.0
     if type(value) is int:
-        # 0 and 1 (a magnet's progress and ratio, a finished torrent) are most of a library:
-        # the literals are one shared object each, where float() would make one per torrent.
-        if value == 0:
-            return 0.0
-        return 1.0 if value == 1 else float(value)
+        # 0 and 1 (a magnet's progress and ratio, a finished torrent) and -2 (a share limit
+        # that follows the server's) are most of a library: one shared object each, where
+        # float() would make one per torrent.
+        shared = _SHARED_FLOATS.get(value)
+        return shared if shared is not None else float(value)
     if type(value) is str:
         try:
             number = float(value)
