@@ -21,7 +21,7 @@ import qbittorrentapi
 from qbittorrentapi.definitions import APINames
 
 from ..model.properties import TorrentProperties
-from ..model.server import ShareLimitFeatures
+from ..model.server import ShareLimitFeatures, webapi_tuple
 from ..model.url import normalize_url
 from .library import drop_session, pin_credentials, post_raw
 from .maindata import Maindata, merge_maindata, parse_maindata, with_share_limits
@@ -103,12 +103,6 @@ def _tracker_message(rows: object) -> str | None:
         and not str(row.get("url", "")).startswith("** [")
     ]
     return "; ".join(texts) or None
-
-
-def _webapi_tuple(version: str) -> tuple[int, ...]:
-    """Return the leading dotted numbers of a WebAPI version ("2.8.19" -> (2, 8, 19))."""
-    numbers = re.match(r"^\d+(?:\.\d+)*", version)
-    return tuple(int(part) for part in numbers.group().split(".")) if numbers else ()
 
 
 class QbittorrentClient(QbitActions):
@@ -221,7 +215,7 @@ class QbittorrentClient(QbitActions):
             and _WEBAPI_VERSION.match(webapi_version)
         ):
             raise QbitNotQbittorrentError("no qBittorrent version")
-        if self._uses_api_key and _webapi_tuple(webapi_version) < API_KEY_MIN_WEBAPI:
+        if self._uses_api_key and webapi_tuple(webapi_version) < API_KEY_MIN_WEBAPI:
             raise QbitApiKeyUnsupportedError(f"WebAPI {webapi_version} does not check API keys")
         self._info = ServerInfo(app_version=app_version, webapi_version=webapi_version)
         return self._info
