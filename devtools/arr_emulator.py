@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .arr_library_emulator import EmulatedLibrary
 from .background_server import BackgroundServer
 
 if TYPE_CHECKING:
@@ -73,6 +74,14 @@ type Json = Any
 
 # qBittorrent's eta for "never": 100 days.
 _QBT_ETA_INFINITY: Final = 8_640_000
+# GET queue flags that embed a record's media: QueueResource's movie, series, episode...
+_INCLUDE_MEDIA: Final = (
+    "includeMovie",
+    "includeSeries",
+    "includeEpisode",
+    "includeArtist",
+    "includeAlbum",
+)
 _FAULT_KINDS: Final = frozenset(get_args(FaultKind.__value__))
 _JSON_TYPE: Final = "application/json"
 _HTML_PAGE: Final = (
@@ -366,6 +375,8 @@ class ArrEmulator(BackgroundServer):
 
         self._lock = threading.Lock()
         self._queue: dict[int, dict[str, Json]] = {}
+        # Record id -> (its movie/episode/album monitored, its series/artist monitored).
+        self._monitored: dict[int, tuple[bool, bool]] = {}
         self._health: list[dict[str, Json]] = []
         self._diskspace: list[dict[str, Json]] = [
             {"path": "/", "label": "", "freeSpace": 48_318_382_080, "totalSpace": 105_089_261_568},
@@ -384,6 +395,8 @@ class ArrEmulator(BackgroundServer):
         self._blocklist: list[dict[str, Json]] = []
         self._faults: list[_Fault] = []
         self._next_command_id = 1
+        # Wanted lists and import history (arr_library_emulator.py).
+        self.library = EmulatedLibrary(app, self.profile.quality)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -643,6 +656,8 @@ class ArrEmulator(BackgroundServer):
         output_path: str | None = None,
         protocol: str = "torrent",
         added: datetime | None = None,
+        monitored: bool = True,
+        parent_monitored: bool = True,
     ) -> int:
         """Add a queue record and return its id.
 
@@ -657,6 +672,9 @@ class ArrEmulator(BackgroundServer):
         derive it, from the download client, the download id and (Sonarr, Lidarr) the
         episode/album id, so each record gets its own, stable one. Removing any of them
         removes them all (see the module docstring).
+
+        ``monitored`` is the movie's, episode's or album's flag, ``parent_monitored`` the
+        series' or artist's; GET queue embeds them with ``includeMovie``, ``includeEpisode``...
         """
         download_id = download_id.upper()
         profile = self.profile
@@ -709,7 +727,44 @@ class ArrEmulator(BackgroundServer):
             record.update(copy.deepcopy(dict(profile.extra_record)))
             record["id"] = record_id
             self._queue[record_id] = record
+            self._monitored[record_id] = (monitored, parent_monitored)
         return record_id
+
+    def set_monitored(
+        self, queue_id: int, *, monitored: bool, parent_monitored: bool = True
+    ) -> None:
+        """Change whether a record's media (and its series or artist) is monitored."""
+        with self._lock:
+            self._monitored[queue_id] = (monitored, parent_monitored)
+
+    def _embed_media(self, record: dict[str, Json], query: Mapping[str, list[str]]) -> None:
+        """Embed the media the query asks for, as the apps' QueueResource does.
+
+        Ids, titles and the monitored flags only: the apps send the whole resource.
+        """
+        if self.profile.media_key not in record:
+            return  # an unknown item has no media to embed
+        own, parent = self._monitored.get(int(record["id"]), (True, True))
+        media_id, title = record[self.profile.media_key], record["title"]
+        sub_id = record.get(self.profile.sub_key or "")
+        wanted = {name: _parse_bool(query, name, default=False) for name in _INCLUDE_MEDIA}
+        if self.app == "radarr" and wanted["includeMovie"]:
+            record["movie"] = {"id": media_id, "title": title, "monitored": own}
+        elif self.app == "sonarr":
+            if wanted["includeSeries"]:
+                record["series"] = {"id": media_id, "title": title, "monitored": parent}
+            if wanted["includeEpisode"]:
+                record["episode"] = {
+                    "id": sub_id,
+                    "seriesId": media_id,
+                    "seasonNumber": record["seasonNumber"],
+                    "monitored": own,
+                }
+        elif self.app == "lidarr":
+            if wanted["includeArtist"]:
+                record["artist"] = {"id": media_id, "artistName": title, "monitored": parent}
+            if wanted["includeAlbum"]:
+                record["album"] = {"id": sub_id, "artistId": media_id, "monitored": own}
 
     def _record_id(self, client_name: str, download_id: str, sub_id: int | None) -> int:
         # QueueService: HashConverter.GetHashInt31 (SHA-1, first 4 bytes little-endian, 31
@@ -880,6 +935,8 @@ class ArrEmulator(BackgroundServer):
         try:
             if method == "GET" and rel in getters:
                 return _Reply(200, getters[rel]())
+            if method == "GET" and (answer := self.library.get(rel, query)) is not None:
+                return _Reply(200, answer)
             if method == "DELETE" and rel == "queue/bulk":
                 return await self._delete_bulk(query, body, body_ok=body_ok)
             if method == "DELETE" and re.fullmatch(r"queue/-?\d+", rel):
@@ -966,6 +1023,9 @@ class ArrEmulator(BackgroundServer):
             # integer division, so 25 records at size 10 give page 2 (not 3) for page 4.
             page = max(total // page_size, 1)
             chunk = records[(page - 1) * page_size : page * page_size]
+        with self._lock:
+            for record in chunk:
+                self._embed_media(record, query)
         return {
             "page": page,
             "pageSize": page_size,
@@ -1107,6 +1167,9 @@ class ArrEmulator(BackgroundServer):
                         command_id=command_id,
                     )
                 )
+        self.library.command_accepted(
+            canonical, body, _search_ids(body, self.profile.search_ids_field)
+        )
         command_body = {k: v for k, v in body.items() if k != "name"}
         if self.app != "sonarr":  # Sonarr's Command class has no isTypeExclusive
             command_body["isTypeExclusive"] = False

@@ -8,6 +8,7 @@ to its size (stalled, since no peer has it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 import hashlib
 import os
@@ -54,6 +55,30 @@ def make_torrent(
         meta[b"announce"] = announce.encode()
     info_hash = hashlib.sha1(bencode(info), usedforsecurity=False).hexdigest()
     return TorrentFile(bencode(meta), info_hash, name, len(content))
+
+
+def make_folder_torrent(
+    name: str, files: Sequence[tuple[str, bytes]], *, private: bool = False
+) -> TorrentFile:
+    """Build a multi-file v1 torrent: a folder `name` of (path inside it, content) files."""
+    content = b"".join(data for _, data in files)
+    pieces = b"".join(
+        hashlib.sha1(content[at : at + PIECE_LENGTH], usedforsecurity=False).digest()
+        for at in range(0, max(len(content), 1), PIECE_LENGTH)
+    )
+    info: dict[bytes, object] = {
+        b"name": name.encode(),
+        b"files": [
+            {b"length": len(data), b"path": [part.encode() for part in path.split("/")]}
+            for path, data in files
+        ],
+        b"piece length": PIECE_LENGTH,
+        b"pieces": pieces,
+    }
+    if private:
+        info[b"private"] = 1
+    info_hash = hashlib.sha1(bencode(info), usedforsecurity=False).hexdigest()
+    return TorrentFile(bencode({b"info": info}), info_hash, name, len(content))
 
 
 def random_torrent(

@@ -15,7 +15,9 @@ from custom_components.qbitrr.const import (
     QBIT_MAX_UPDATE_INTERVAL,
     QBIT_UPDATE_INTERVAL,
 )
+from custom_components.qbitrr.model.arr import ArrApp
 from custom_components.qbitrr.options_flow import OPTION_AREAS
+from custom_components.qbitrr.policy.files_options import file_defaults
 from custom_components.qbitrr.policy.model import UnknownTorrentAction
 from custom_components.qbitrr.policy.options import (
     DEFAULT_OPTIONS,
@@ -53,7 +55,8 @@ async def test_options_flow(hass: HomeAssistant, radarr: ArrEmulator) -> None:
             result["flow_id"], {key.schema: key.default() for key in schema}
         )
         await hass.async_block_till_done()
-    assert shown == DEFAULT_OPTIONS
+    # The file rule's defaults are the app's own (policy/files_options.py).
+    assert shown == {**DEFAULT_OPTIONS, **file_defaults(ArrApp.RADARR)}
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(

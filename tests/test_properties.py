@@ -19,17 +19,23 @@ import probatio
 from custom_components.qbitrr.api import maindata
 from custom_components.qbitrr.api.maindata import merge_maindata
 from custom_components.qbitrr.const import DOMAIN
+from custom_components.qbitrr.model.arr import QueueItem
 from custom_components.qbitrr.model.server import ServerState
 from custom_components.qbitrr.model.states import STATE_GROUPS, StateGroup, state_group
 from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.engine import evaluate
+from custom_components.qbitrr.policy.files import FileVerdict, with_bad_files
+from custom_components.qbitrr.policy.imports import is_blocked, matching, with_imports
 from custom_components.qbitrr.policy.inputs import torrent_info
 from custom_components.qbitrr.policy.model import (
+    DEFAULT_IMPORT_PATTERNS,
     REMOVALS,
     TAG_STRIKE,
+    Action,
     ActionKind,
     HistoryEntry,
     PolicyInput,
+    PrivateMode,
     QueueEntry,
     Rule,
     Settings,
@@ -414,3 +420,235 @@ def test_torrent_by_torrent_decoding_equals_the_plain_one(
     with patch.object(maindata, "_CHUNKED_ABOVE", 0):
         chunked = merge_maindata(None, maindata.parse_maindata(body))
     assert chunked == plain
+
+
+IMPORT_MESSAGES = ("Not an upgrade for existing movie file(s)", "Sample", "weird thing", "")
+import_queue_strategy = st.lists(
+    st.builds(
+        QueueItem,
+        id=st.integers(1, 50),
+        torrent_hash=st.sampled_from(HASHES[:6]),
+        status=st.just("completed"),
+        download_client=st.just("qBittorrent"),
+        media_id=st.one_of(st.none(), st.integers(1, 20)),
+        tracked_state=st.sampled_from(("importBlocked", "importPending", "failedPending", "")),
+        tracked_status=st.sampled_from(("ok", "warning", "error")),
+        status_messages=st.lists(st.sampled_from(IMPORT_MESSAGES), max_size=2).map(tuple),
+        monitored=st.one_of(st.none(), st.booleans()),
+    ),
+    max_size=10,
+    unique_by=lambda item: item.id,
+)
+import_torrents_strategy = st.lists(
+    st.builds(
+        TorrentInfo,
+        instance=st.sampled_from(INSTANCES),
+        hash=st.sampled_from(HASHES[:6]),
+        name=st.just("Some.Movie"),
+        category=st.just("radarr"),
+        state=st.sampled_from(("stalledUP", "uploading", "pausedUP", "stalledDL", "metaDL")),
+        progress=st.sampled_from((1.0, 1.0, 0.5)),
+        dlspeed=st.just(0),
+        eta=st.just(0),
+        added_on=st.integers(min_value=NOW - 10**5, max_value=NOW),
+        last_activity=st.integers(min_value=NOW - 10**5, max_value=NOW),
+        tags=st.frozensets(st.sampled_from((PROTECT, "hd")), max_size=1),
+        at_risk=st.booleans(),
+    ),
+    max_size=8,
+    unique_by=lambda t: (t.instance, t.hash),
+)
+import_settings_strategy = st.builds(
+    Settings,
+    max_removals=st.integers(0, 3),
+    protect_tag=st.just(PROTECT),
+    private_mode=st.sampled_from(PrivateMode),
+    import_blocked_delay=st.sampled_from((0, 60, 1800)),
+    import_patterns=st.sampled_from((DEFAULT_IMPORT_PATTERNS, (), ("/^weird/",))),
+    remove_unmonitored=st.booleans(),
+)
+
+
+def _check_import_action(
+    action: Action,
+    torrent: TorrentInfo,
+    own: list[QueueItem],
+    chosen: Settings,
+    past: HistoryEntry | None,
+) -> None:
+    """What the import rules may do to one torrent: only what the user asked, never more."""
+    assert PROTECT not in torrent.tags
+    # A private torrent short of its minimum keeps its data unless the user said otherwise.
+    if torrent.at_risk:
+        assert chosen.private_mode is not PrivateMode.NEVER_TOUCH
+        if chosen.private_mode is PrivateMode.KEEP_SEEDING:
+            assert action.kind is not ActionKind.ARR_REMOVE
+    if action.rule is Rule.UNMONITORED:
+        assert chosen.remove_unmonitored
+        assert all(item.monitored is False for item in own)
+        assert action.media_ids == ()
+        return
+    # Blocked for the delay, and a message matched: never what the rule should leave.
+    assert chosen.import_blocked_delay > 0
+    assert past is not None
+    assert past.rule is Rule.IMPORT_BLOCKED
+    assert NOW - past.first_seen_bad >= chosen.import_blocked_delay
+    blocked = [item for item in own if is_blocked(item)]
+    assert blocked
+    messages = [m for item in blocked for m in item.status_messages]
+    assert matching(messages, chosen.import_patterns) is not None
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(
+    torrents=import_torrents_strategy,
+    queue=import_queue_strategy,
+    owners=st.dictionaries(
+        st.sampled_from(HASHES[:6]), st.one_of(st.none(), st.sampled_from(INSTANCES)), max_size=3
+    ),
+    blocked_since=st.dictionaries(st.sampled_from(HASHES[:6]), st.integers(NOW - 7200, NOW)),
+    chosen=import_settings_strategy,
+    history=history_strategy,
+    reachable=st.one_of(
+        st.just(frozenset(INSTANCES)), st.frozensets(st.sampled_from(INSTANCES), min_size=1)
+    ),
+)
+def test_the_import_rules_never_break_a_guard(
+    torrents: list[TorrentInfo],
+    queue: list[QueueItem],
+    owners: dict[str, str | None],
+    blocked_since: dict[str, int],
+    chosen: Settings,
+    history: dict[tuple[str, str], HistoryEntry],
+    reachable: frozenset[str],
+) -> None:
+    torrents = [t for t in torrents if t.instance in reachable]
+    for t in torrents:
+        if t.hash in blocked_since:
+            since = blocked_since[t.hash]
+            history.setdefault((t.instance, t.hash), HistoryEntry(since, 0, Rule.IMPORT_BLOCKED))
+    records: dict[str, list[QueueItem]] = {}
+    for item in queue:
+        records.setdefault(item.torrent_hash or "", []).append(item)
+    queues = {
+        h: (
+            QueueEntry(
+                "radarr-entry",
+                min(i.id for i in items),
+                tuple(sorted({i.media_id for i in items if i.media_id is not None})),
+                # Mostly where a copy is; else elsewhere, or a client matched to no instance.
+                owners[h]
+                if h in owners
+                else next((t.instance for t in torrents if t.hash == h), None),
+            ),
+        )
+        for h, items in records.items()
+    }
+    data = PolicyInput(
+        now=NOW,
+        torrents=tuple(torrents),
+        reachable_instances=reachable,
+        arrs={"radarr-entry": ("radarr", chosen)},
+        queues=queues,
+        history=history,
+        unreachable_instances=frozenset(INSTANCES) - reachable,
+    )
+    engine_plan = evaluate(data)
+    plan = with_imports(data, queue, engine_plan)
+    assert plan == with_imports(data, queue, evaluate(data))  # deterministic
+    by_key = {(t.instance, t.hash): t for t in torrents}
+    engine_keys = {(a.instance, a.hash) for a in engine_plan.actions}
+    removals = 0
+    for action in plan.actions:
+        removals += action.kind in REMOVALS
+        if action.rule not in {Rule.IMPORT_BLOCKED, Rule.UNMONITORED}:
+            continue
+        key = (action.instance, action.hash)
+        assert key not in engine_keys  # never twice, the engine's rules first
+        if action.kind is not ActionKind.DEFERRED:
+            assert action.queue_id == queues[action.hash][0].queue_id
+        _check_import_action(action, by_key[key], records[action.hash], chosen, history.get(key))
+    assert removals <= max(
+        chosen.max_removals, sum(a.kind in REMOVALS for a in engine_plan.actions)
+    )
+    for report in plan.unmatched_imports:
+        assert not any(
+            a.hash == report.hash and a.rule is Rule.IMPORT_BLOCKED for a in plan.actions
+        )
+
+
+file_verdicts_strategy = st.dictionaries(
+    st.tuples(st.sampled_from(INSTANCES), st.sampled_from(HASHES[:6])),
+    st.builds(
+        FileVerdict,
+        indices=st.just((0,)),
+        names=st.just(("Release/setup.exe",)),
+        all_bad=st.booleans(),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(
+    torrents=import_torrents_strategy,
+    verdicts=file_verdicts_strategy,
+    chosen=import_settings_strategy,
+    queues=queues_strategy,
+    reachable=st.frozensets(st.sampled_from(INSTANCES), min_size=1),
+)
+def test_the_file_rule_never_breaks_a_guard(
+    torrents: list[TorrentInfo],
+    verdicts: dict[tuple[str, str], FileVerdict],
+    chosen: Settings,
+    queues: dict[str, tuple[QueueEntry, ...]],
+    reachable: frozenset[str],
+) -> None:
+    torrents = [t for t in torrents if t.instance in reachable]
+    data = PolicyInput(
+        now=NOW,
+        torrents=tuple(torrents),
+        reachable_instances=reachable,
+        arrs={"radarr-entry": ("radarr", chosen)},
+        queues=queues,
+        history={},
+        unreachable_instances=frozenset(INSTANCES) - reachable,
+    )
+    engine_plan = evaluate(data)
+    files = with_bad_files([(data, engine_plan)], verdicts)
+    assert files == with_bad_files([(data, evaluate(data))], verdicts)  # deterministic
+    ((_, plan),) = files.arrs
+    by_key = {(t.instance, t.hash): t for t in torrents}
+    engine_keys = {(a.instance, a.hash) for a in engine_plan.actions}
+    for step in files.steps:
+        torrent = by_key[step.instance, step.hash]
+        assert PROTECT not in torrent.tags
+        assert not verdicts[step.instance, step.hash].all_bad
+        assert torrent.progress < 1
+        assert not (torrent.at_risk and chosen.private_mode is PrivateMode.NEVER_TOUCH)
+    removals = 0
+    for action in plan.actions:
+        removals += action.kind in REMOVALS
+        if action.rule is not Rule.BAD_FILES:
+            continue
+        key = (action.instance, action.hash)
+        torrent = by_key[key]
+        assert key not in engine_keys  # never twice, the engine's rules first
+        assert verdicts[key].all_bad
+        assert PROTECT not in torrent.tags
+        # The private-tracker guard: a private torrent with data, short of its minimum, is
+        # never deleted unless the user said to handle it like a public one.
+        if torrent.at_risk:
+            assert chosen.private_mode is not PrivateMode.NEVER_TOUCH
+            if chosen.private_mode is PrivateMode.KEEP_SEEDING:
+                assert action.kind not in {
+                    ActionKind.ARR_REMOVE,
+                    ActionKind.DELETE,
+                    ActionKind.DELETE_WITH_FILES,
+                }
+        if action.kind in {ActionKind.ARR_REMOVE, ActionKind.ARR_REMOVE_KEEP}:
+            owner = [e for e in queues[action.hash] if e.arr == "radarr-entry"]
+            assert any(e.queue_id == action.queue_id for e in owner)
+    assert removals <= max(
+        chosen.max_removals, sum(a.kind in REMOVALS for a in engine_plan.actions)
+    )

@@ -19,6 +19,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api.arr import ArrClient
 from .api.qbittorrent import QbittorrentClient
+from .arr_imports import async_setup_arr_imports
+from .arr_searches import search_memory
 from .const import CONF_APP, CONF_KIND, DOMAIN, KIND_ARR
 from .coordinator import (
     ArrConfigEntry,
@@ -27,6 +29,7 @@ from .coordinator import (
     QbitCoordinator,
     QbitrrConfigEntry,
 )
+from .frontend import async_register_card
 from .hub import HUB_KEY, QbitrrHub
 from .model.arr import ArrApp
 from .services import async_setup_services
@@ -43,9 +46,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Create the hub and register the services (they answer even with no entry loaded)."""
+    """Create the hub, register the services (they answer with no entry loaded), serve the card."""
     hass.data[HUB_KEY] = QbitrrHub(hass)
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -58,6 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> bo
         await arr.async_config_entry_first_refresh()
         arr_entry.runtime_data = arr
         hub.arr_loaded(arr_entry)
+        async_setup_arr_imports(hass, arr_entry)
     else:
         qbit_entry = cast("QbitConfigEntry", entry)
         qbit = QbitCoordinator(hass, qbit_entry, _qbit_client(entry))
@@ -95,3 +100,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: QbitrrConfigEntry) -> None:
     """Forget what belonged to the removed entry: its history and its repair issues."""
     await hass.data[HUB_KEY].async_entry_removed(entry)
+    if entry.data.get(CONF_KIND) == KIND_ARR:
+        await search_memory(hass).async_forget(entry.entry_id)

@@ -44,3 +44,6 @@ EVENT_SPACE_GUARD_STARTED: Final = "qbitrr_space_guard_started"
 EVENT_SPACE_GUARD_ENDED: Final = "qbitrr_space_guard_ended"
 # Sent with the entry id appended when a server's free-space guard changes state.
 SIGNAL_SPACE_GUARD: Final = f"{DOMAIN}_space_guard"
+
+# Fired when an Arr reports a download imported (its history), once per download.
+EVENT_IMPORTED: Final = "qbitrr_imported"

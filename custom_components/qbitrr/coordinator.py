@@ -39,6 +39,7 @@ from .const import (
 from .health import InstanceHealth
 from .model.server import ServerState, SpeedLimit
 from .model.states import StateGroup, state_group
+from .policy.options import OPT_REMOVE_UNMONITORED, with_defaults
 from .snapshot import ArrSnapshot, QbitSnapshot, build_snapshot, next_interval
 
 type QbitrrConfigEntry = ConfigEntry[QbitCoordinator | ArrCoordinator]
@@ -272,13 +273,18 @@ class ArrCoordinator(DataUpdateCoordinator[ArrSnapshot]):
         """The app's name as users know it (Radarr, Sonarr, Lidarr)."""
         return self.data.status.display_name
 
+    @property
+    def _needs_monitored(self) -> bool:
+        """Whether a rule needs the queue's media (their `monitored`): a larger answer."""
+        return bool(with_defaults(self.config_entry.options)[OPT_REMOVE_UNMONITORED])
+
     async def _async_update_data(self) -> ArrSnapshot:
         try:
             status, health, disk_space, queue, download_clients = await asyncio.gather(
                 self.client.status(),
                 self.client.health(),
                 self.client.disk_space(),
-                self.client.queue(),
+                self.client.queue(include_media=self._needs_monitored),
                 self.client.download_clients(),
             )
         except ArrAuthError as err:

@@ -13,6 +13,7 @@ import voluptuous as vol
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -23,6 +24,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
+from .policy.files_options import OPT_EXCLUDE_DANGEROUS
 from .policy.seeding_goals import GoalAction
 from .policy.seeding_options import (
     OPT_GOAL_ACTION,
@@ -49,6 +51,7 @@ from .policy.space_options import (
 AREA_SPACE: Final = "space"
 AREA_SEEDING: Final = "seeding"
 AREA_PRIVATE: Final = "private_trackers"
+AREA_DANGEROUS_FILES: Final = "dangerous_files"
 
 _GIB = NumberSelector(
     NumberSelectorConfig(
@@ -100,6 +103,7 @@ SERVER_OPTION_AREAS: Final[Mapping[str, Mapping[str, Any]]] = {
         OPT_PRIVATE_MIN_RATIO: _RATIO,
         OPT_PRIVATE_MIN_HOURS: _HOURS,
     },
+    AREA_DANGEROUS_FILES: {OPT_EXCLUDE_DANGEROUS: BooleanSelector()},
 }
 
 
@@ -138,6 +142,12 @@ class QbitOptionsFlow(OptionsFlowWithReload):
         """Set how long a private torrent seeds before anything may stop or remove it."""
         return self._area(AREA_PRIVATE, user_input)
 
+    async def async_step_dangerous_files(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set whether the server itself skips dangerous files when a torrent is added."""
+        return self._area(AREA_DANGEROUS_FILES, user_input)
+
     def _area(
         self,
         area: str,
@@ -149,6 +159,7 @@ class QbitOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(data={**self.config_entry.options, **user_input})
         options = self.config_entry.options
         current = {**with_space_defaults(options), **with_seeding_defaults(options)}
+        current.setdefault(OPT_EXCLUDE_DANGEROUS, bool(options.get(OPT_EXCLUDE_DANGEROUS)))
         schema = vol.Schema(
             {
                 vol.Required(key, default=current[key]): selector

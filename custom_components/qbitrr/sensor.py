@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -23,8 +22,7 @@ from .const import CONF_KEEP_CASE_VARIANTS, SIGNAL_QBIT_UPDATED
 from .coordinator import QbitCoordinator, QbitrrConfigEntry
 from .entity import ArrEntity, QbitEntity
 from .entries import reachable_instances
-from .handling.report import LastRun
-from .handling.runner import SIGNAL_RUN_COMPLETED
+from .handling_sensors import LAST_RUN, PENDING_REMOVALS, ArrLastRunSensor, ArrPendingRemovalsSensor
 from .hub import HUB_KEY
 from .model.server import CONNECTION_STATUSES
 from .model.states import StateGroup
@@ -219,11 +217,6 @@ ARR_TORRENT_SENSORS: tuple[ArrTorrentsSensorDescription, ...] = (
 )
 
 
-LAST_RUN = SensorEntityDescription(
-    key="last_run", translation_key="last_run", device_class=SensorDeviceClass.TIMESTAMP
-)
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: QbitrrConfigEntry,
@@ -243,6 +236,7 @@ async def async_setup_entry(
             *(ArrSensor(coordinator, description) for description in ARR_SENSORS),
             *(ArrTorrentsSensor(coordinator, description) for description in ARR_TORRENT_SENSORS),
             ArrLastRunSensor(coordinator, LAST_RUN),
+            ArrPendingRemovalsSensor(coordinator, PENDING_REMOVALS),
         ]
     )
 
@@ -340,43 +334,3 @@ class ArrTorrentsSensor(ArrEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """The count on each reachable instance, and the category counted."""
         return {"category": self.coordinator.category, "instances": self._per_instance or {}}
-
-
-class ArrLastRunSensor(ArrEntity, SensorEntity):
-    """When torrent handling last ran for this app, and what it did."""
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the handler's runs."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(self.hass, SIGNAL_RUN_COMPLETED, self.async_write_ha_state)
-        )
-
-    @property
-    def available(self) -> bool:
-        """A run's record stays valid while the app is unreachable."""
-        return True
-
-    @property
-    def _last_run(self) -> LastRun | None:
-        return self.hass.data[HUB_KEY].handler.last_runs.get(self.coordinator.config_entry.entry_id)
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The time of the last run (dry runs included); unknown before the first."""
-        last_run = self._last_run
-        return last_run.time if last_run else None
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Whether it was a dry run, and counts by rule and by action."""
-        last_run = self._last_run
-        if last_run is None:
-            return None
-        return {
-            "dry_run": last_run.dry_run,
-            "by_rule": last_run.by_rule,
-            "by_action": last_run.by_action,
-            "failed": last_run.failed,
-            "skipped": last_run.skipped_reason,
-        }

@@ -20,6 +20,11 @@ project's virtualenv; then, only over Home Assistant's HTTP and websocket APIs, 
 6. screenshots with headless Chromium (DevTools protocol): the config flow's menu and
    qBittorrent form, the integration page and a dashboard made from ``examples/dashboard.yaml``;
    into ``docs/images/`` with ``--screenshots``, else into the scratch directory (checked only).
+7. (with the browser, last) the qbitrr card on a dashboard of its own, read from its shadow DOM:
+   both servers up, the distribution equal to the servers' counts, a stalled radarr torrent;
+   its Keep button tags that torrent on its server; a dry run from the card; shots wide and
+   phone-wide, light and dark (``card-*.png``); qBittorrent 4.5 stopped reads Down, restarted
+   Up (``card`` with ``card_page``).
 
 Everything it started is stopped at the end, on failure and on Ctrl-C. It prints every step with
 its time and exits non-zero when one fails.

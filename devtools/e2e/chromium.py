@@ -48,6 +48,8 @@ class Chromium:
 
     def _launch(self) -> subprocess.Popen[bytes]:
         self.profile_dir.mkdir(parents=True, exist_ok=True)
+        # A browser started before with this profile left its port here: not ours to attach to.
+        (self.profile_dir / "DevToolsActivePort").unlink(missing_ok=True)
         self._log = self.log_path.open("wb")
         return subprocess.Popen(
             [

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from . import configure, lifecycle, restarts, sensors, services
+from .approvals import approvals
+from .card import card
 from .context import Context
+from .controls import controls
 from .screenshots import screenshots
 from .steps import Steps
 
@@ -70,6 +73,7 @@ class EndToEnd:
         await step("options flow over REST: Radarr's handling", partial(configure.options, ctx))
         await step("qbitrr.sync_categories", partial(services.sync_categories, ctx))
         await step("qbitrr.get_distribution", partial(services.get_distribution, ctx))
+        await step("switch, limits, pause/resume buttons over REST", partial(controls, ctx))
         if ctx.screenshots_dir is not None:
             await step("screenshots with headless Chromium", partial(screenshots, ctx))
         await step("qbitrr.handle_torrents dry run", partial(services.dry_run, ctx))
@@ -78,3 +82,10 @@ class EndToEnd:
             " and reported once",
             partial(restarts.strikes_across_restarts, ctx),
         )
+        await step("ask before removing: keep_torrent, remove_torrent", partial(approvals, ctx))
+        if ctx.screenshots_dir is not None:
+            await step(
+                "the qbitrr card: both servers, distribution, a stalled torrent, Keep, a down"
+                " server; screenshots",
+                partial(card, ctx),
+            )

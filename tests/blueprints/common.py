@@ -24,6 +24,9 @@ BLUEPRINT_FILES = (
     "torrent_handled.yaml",
     "slow_mode.yaml",
     "vpn_guard.yaml",
+    "removal_approval.yaml",
+    "ready_to_watch.yaml",
+    "nightly_search.yaml",
 )
 
 PHONE_NAME = "test"  # the registration's device name: its notify service is notify.mobile_app_test

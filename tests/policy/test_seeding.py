@@ -215,6 +215,29 @@ def test_server_limits_where_the_server_can_enforce_them() -> None:
     assert plan_seeding(data({H1: done}, config)).share_limits != {}
 
 
+def test_a_met_goal_the_server_can_hold_is_stopped_and_limited_then_left_to_the_server() -> None:
+    """The run that stops a torrent also sets its limits; the runs after leave it alone."""
+    met = seeding(ratio=2.5)
+    plan = plan_seeding(data({H1: met}, RATIO_2))
+    assert [(a.hash, a.kind) for a in plan.actions] == [(H1, ActionKind.STOP)]
+    held = ShareLimits(2.0, -1, -1)
+    assert plan.share_limits == {held: (H1,)}
+    # Already stopped by that run: only the limits are still set.
+    assert plan_seeding(data({H1: met._replace(state="stoppedUP")}, RATIO_2)).share_limits == {
+        held: (H1,)
+    }
+    # The server holds them: even resumed by hand, it is the server's to stop, not qbitrr's.
+    holding = met._replace(
+        ratio_limit=2.0, seeding_time_limit=-1, inactive_seeding_time_limit=-1,
+        share_limit_action="Stop",
+    )  # fmt: skip
+    plan = plan_seeding(data({H1: holding}, RATIO_2))
+    assert (plan.actions, plan.share_limits) == ((), {})
+    # Limits the server holds for another goal are no reason to skip a met one.
+    other = holding._replace(ratio_limit=3.0)
+    assert kinds(data({H1: other}, RATIO_2)) == {H1: ActionKind.STOP}
+
+
 def test_server_limits_not_set_when_the_server_cannot_express_the_goal() -> None:
     goal = SeedingGoal(max_ratio=2.0)
     cases = [

@@ -119,6 +119,38 @@ def _records(payload: object) -> list[Mapping[str, Any]]:
     return [item for item in payload if isinstance(item, Mapping)]
 
 
+# The queue's query flags that embed each record's media (with its `monitored` flag), and the
+# record keys they fill: an episode counts as monitored only while its series is too.
+INCLUDE_MEDIA_PARAMS: Final[Mapping[ArrApp, tuple[str, ...]]] = {
+    ArrApp.RADARR: ("includeMovie",),
+    ArrApp.SONARR: ("includeSeries", "includeEpisode"),
+    ArrApp.LIDARR: ("includeArtist", "includeAlbum"),
+}
+_MEDIA_KEYS: Final = ("movie", "series", "episode", "artist", "album")
+
+
+def _status_messages(value: object) -> tuple[str, ...]:
+    """Each status message's texts; its title when it has none (the apps put some there)."""
+    texts: list[str] = []
+    for message in value if isinstance(value, list) else ():
+        if not isinstance(message, Mapping):
+            continue
+        lines = [m for m in message.get("messages") or () if isinstance(m, str) and m.strip()]
+        title = _as_str(message.get("title"))
+        texts.extend(lines or ([title] if title else []))
+    return tuple(dict.fromkeys(texts))
+
+
+def _monitored(record: Mapping[str, Any]) -> bool | None:
+    embedded = [record.get(key) for key in _MEDIA_KEYS]
+    flags = [
+        media["monitored"]
+        for media in embedded
+        if isinstance(media, Mapping) and isinstance(media.get("monitored"), bool)
+    ]
+    return all(flags) if flags else None
+
+
 def parse_queue_record(record: Mapping[str, Any], traits: ArrAppTraits) -> QueueItem | None:
     """Turn one queue record into a QueueItem; records without an integer id are skipped."""
     item_id = _as_int(record.get("id"))
@@ -131,6 +163,10 @@ def parse_queue_record(record: Mapping[str, Any], traits: ArrAppTraits) -> Queue
         status=_as_str(record.get("status")) or "unknown",
         download_client=_as_str(record.get("downloadClient")),
         media_id=_as_int(record.get(traits.media_id_field)),
+        tracked_state=_as_str(record.get("trackedDownloadState")) or "",
+        tracked_status=_as_str(record.get("trackedDownloadStatus")) or "",
+        status_messages=_status_messages(record.get("statusMessages")),
+        monitored=_monitored(record),
     )
 
 
@@ -278,9 +314,13 @@ class ArrClient:
             for item in _records(await self._request("GET", "/downloadclient"))
         ]
 
-    async def queue(self) -> list[QueueItem]:
-        """Read the whole download queue, every page."""
+    async def queue(self, *, include_media: bool = False) -> list[QueueItem]:
+        """Read the whole download queue, every page; with its media's `monitored` if asked.
+
+        The media make the answer several times larger: asked only when a rule needs them.
+        """
         traits = self.traits
+        media = INCLUDE_MEDIA_PARAMS[self.app] if include_media and self.app else ()
         items: list[QueueItem] = []
         for page in range(1, _MAX_QUEUE_PAGES + 1):
             payload = await self._request(
@@ -290,6 +330,7 @@ class ArrClient:
                     "page": page,
                     "pageSize": QUEUE_PAGE_SIZE,
                     traits.include_unknown_param: "true",
+                    **dict.fromkeys(media, "true"),
                 },
             )
             if not isinstance(payload, Mapping):
@@ -327,3 +368,14 @@ class ArrClient:
             "/command",
             body={"name": traits.search_command, traits.search_ids_field: list(media_ids)},
         )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one request to this app's API (for the modules beside this one, `arr_library`)."""
+        return await self._request(method, path, params=params, body=body)

@@ -6,7 +6,7 @@ on torrents and on the server here, each holding the session's lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 import functools
 import threading
@@ -15,7 +15,7 @@ from typing import Concatenate
 import qbittorrentapi
 
 from ..model.server import ShareLimitFeatures, SpeedLimit, speed_limits
-from .qbit_errors import translate_errors
+from .qbit_errors import QbitConflictError, QbitError, QbitNotQbittorrentError, translate_errors
 
 
 class LockedSession:
@@ -157,3 +157,36 @@ class QbitActions(LockedSession):
         """Resume (4.x) or start (5.x) every torrent on the server."""
         with self._translated():
             self._api.torrents_start(torrent_hashes="all")
+
+    @one_at_a_time
+    def content_path(self, torrent_hash: str) -> str | None:
+        """Return where a torrent's content is (its file or top folder); None when it is gone."""
+        with self._translated():
+            rows: object = self._api.torrents_info(torrent_hashes=torrent_hash)
+        for row in rows if isinstance(rows, Sequence) else []:
+            if isinstance(row, Mapping):
+                path = row.get("content_path") or row.get("save_path")
+                return str(path) if path else None
+        return None
+
+    @one_at_a_time
+    def create_categories(self, names: list[str]) -> dict[str, QbitError | None]:
+        """Create categories; per name None when created, else why not.
+
+        Each name is tried on its own, so one refused name does not stop the others. A name
+        that exists already gives `QbitConflictError`.
+        """
+        outcome: dict[str, QbitError | None] = {}
+        for name in names:
+            try:
+                with self._translated():
+                    self._api.torrents_create_category(name=name)
+            except QbitNotQbittorrentError as err:
+                # qBittorrent answers 409 for a name that exists (or that it refuses).
+                conflict = isinstance(err.__cause__, qbittorrentapi.Conflict409Error)
+                outcome[name] = QbitConflictError("exists") if conflict else err
+            except QbitError as err:
+                outcome[name] = err
+            else:
+                outcome[name] = None
+        return outcome

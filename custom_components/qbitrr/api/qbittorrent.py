@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-import re
 import time
 from typing import Any, Final
 
@@ -21,7 +20,7 @@ import qbittorrentapi
 from qbittorrentapi.definitions import APINames
 
 from ..model.properties import TorrentProperties
-from ..model.server import ShareLimitFeatures, webapi_tuple
+from ..model.server import ShareLimitFeatures
 from ..model.url import normalize_url
 from .library import drop_session, pin_credentials, post_raw
 from .maindata import Maindata, merge_maindata, parse_maindata, with_share_limits
@@ -35,10 +34,13 @@ from .qbit_errors import (
     QbitNotQbittorrentError,
     QbitSSLError,
 )
-from .qbit_session import QbitActions, one_at_a_time
+from .qbit_files import QbitFiles
+from .qbit_login import API_KEY_MIN_WEBAPI, QbitLogin, ServerInfo
+from .qbit_session import one_at_a_time
 
 # The client and the errors it raises: what the rest of qbitrr imports from here.
 __all__ = [
+    "API_KEY_MIN_WEBAPI",
     "FULL_RESYNC_POLLS",
     "QbitApiKeyUnsupportedError",
     "QbitAuthError",
@@ -59,11 +61,6 @@ DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 # hours while torrents move, a day or less at rest. Rare enough that a 10,000-torrent full reply
 # (1.4 MB, seconds of server CPU) adds little to the cheap polls between.
 FULL_RESYNC_POLLS: Final = 480
-_APP_VERSION = re.compile(r"^v?\d+\.\d+")
-_WEBAPI_VERSION = re.compile(r"^\d+\.\d+")
-# qBittorrent 5.2 (WebAPI 2.14.1) checks API keys. An older server ignores the header, and one
-# that lets the caller's address in without logging in would answer as if the key were good.
-API_KEY_MIN_WEBAPI: Final = (2, 14, 1)
 # qBittorrent 4.x tells whether a torrent is private only in its properties, one request per
 # torrent. A poll asks at most this many torrents (newest first), each once ever, and stops
 # asking after this long: learning a large library spreads over many polls, and what a poll
@@ -73,24 +70,12 @@ PRIVATE_ASK_SECONDS: Final = 2.0
 
 
 @dataclass(frozen=True, slots=True)
-class ServerInfo:
-    """Versions the server reports."""
-
-    app_version: str
-    webapi_version: str
-
-
-@dataclass(frozen=True, slots=True)
 class SyncResult:
     """One poll: the merged model, the server's versions, and whether the reply was full."""
 
     maindata: Maindata
     info: ServerInfo
     full_update: bool
-
-
-def _is_app_version(reply: object) -> bool:
-    return isinstance(reply, str) and bool(_APP_VERSION.match(reply))
 
 
 def _tracker_message(rows: object) -> str | None:
@@ -105,7 +90,7 @@ def _tracker_message(rows: object) -> str | None:
     return "; ".join(texts) or None
 
 
-class QbittorrentClient(QbitActions):
+class QbittorrentClient(QbitFiles, QbitLogin):
     """One qBittorrent server: validation, incremental polling and the merged model.
 
     Every public call holds the client's lock, so one server sees one call at a time while
@@ -145,7 +130,6 @@ class QbittorrentClient(QbitActions):
         pin_credentials(api, username=username, password=password, api_key=api_key)
         super().__init__(api, uses_api_key=bool(api_key))
         self._maindata: Maindata | None = None
-        self._info: ServerInfo | None = None
         self._polls_since_full = 0
         self._private_flags = PrivateFlags()
         self.full_syncs = 0
@@ -168,57 +152,6 @@ class QbittorrentClient(QbitActions):
         with self._lock:
             if self._maindata is not None:
                 self._maindata = with_share_limits(self._maindata, hashes, limits, features)
-
-    @one_at_a_time
-    def validate(self) -> None:
-        """Log in and read the versions; raise the matching `QbitError` when that fails.
-
-        With an API key there is no login: the first authenticated call (the version) tells
-        whether the key is accepted, and a WebAPI too old to check keys is refused
-        (`QbitApiKeyUnsupportedError`).
-        """
-        try:
-            if self._uses_api_key:
-                # Not `auth_log_in`: with a key the library reports every failure, a refused
-                # connection included, as a refused login.
-                self._read_info()
-                return
-            with self._translated():
-                self._api.auth_log_in()
-        except QbitApiKeyUnsupportedError:
-            raise
-        except QbitAuthError:
-            self._raise_if_not_qbittorrent()
-            raise
-        self._read_info()
-
-    def _raise_if_not_qbittorrent(self) -> None:
-        """After a refused login, tell a real qBittorrent from a page that merely answered."""
-        try:
-            with self._translated():
-                reply = self._api.app_version()
-        except QbitNotQbittorrentError:
-            raise
-        except QbitError:
-            return  # a real qBittorrent refuses the version to a stranger
-        if not _is_app_version(reply):
-            raise QbitNotQbittorrentError("no qBittorrent version")
-
-    def _read_info(self) -> ServerInfo:
-        """Read the versions; with an API key, refuse a WebAPI too old to have checked it."""
-        with self._translated():
-            app_version = self._api.app_version()
-            webapi_version = self._api.app_web_api_version()
-        if not (
-            _is_app_version(app_version)
-            and isinstance(webapi_version, str)
-            and _WEBAPI_VERSION.match(webapi_version)
-        ):
-            raise QbitNotQbittorrentError("no qBittorrent version")
-        if self._uses_api_key and webapi_tuple(webapi_version) < API_KEY_MIN_WEBAPI:
-            raise QbitApiKeyUnsupportedError(f"WebAPI {webapi_version} does not check API keys")
-        self._info = ServerInfo(app_version=app_version, webapi_version=webapi_version)
-        return self._info
 
     @one_at_a_time
     def sync(self) -> SyncResult:
@@ -302,28 +235,6 @@ class QbittorrentClient(QbitActions):
                 return None
             raise
         return TorrentProperties.from_reply(reply if isinstance(reply, Mapping) else {})
-
-    @one_at_a_time
-    def create_categories(self, names: list[str]) -> dict[str, QbitError | None]:
-        """Create categories; per name None when created, else why not.
-
-        Each name is tried on its own, so one refused name does not stop the others. A name
-        that exists already gives `QbitConflictError`.
-        """
-        outcome: dict[str, QbitError | None] = {}
-        for name in names:
-            try:
-                with self._translated():
-                    self._api.torrents_create_category(name=name)
-            except QbitNotQbittorrentError as err:
-                # qBittorrent answers 409 for a name that exists (or that it refuses).
-                conflict = isinstance(err.__cause__, qbittorrentapi.Conflict409Error)
-                outcome[name] = QbitConflictError("exists") if conflict else err
-            except QbitError as err:
-                outcome[name] = err
-            else:
-                outcome[name] = None
-        return outcome
 
     # --- actions (blocking; each maps errors like polling does) -----------------------------
 

@@ -20,7 +20,7 @@ from ..api.qbittorrent import QbitConnectionError, QbitError, QbittorrentClient
 from ..const import LOGGER
 from ..coordinator import ArrCoordinator, QbitCoordinator
 from ..errors import NOT_LOADED, SEARCH_PENDING, error_code
-from ..policy.model import TAG_BAD, TAG_OBSOLETE, TAG_STRIKE, Action, ActionKind
+from ..policy.model import TAG_BAD, TAG_OBSOLETE, TAG_STRIKE, Action, ActionKind, Rule
 from .store import HistoryStore
 
 RESULT_PLANNED: Final = "planned"
@@ -103,7 +103,7 @@ class PlanExecutor:
         for action, owner in actions:
             if action.kind in _THROUGH_THE_ARR:
                 arr_steps[action.arr].append((action, owner))
-            elif action.kind is ActionKind.DEFERRED:
+            elif action.kind in {ActionKind.DEFERRED, ActionKind.PENDING_REMOVAL}:
                 outcomes[action.instance, action.hash, owner] = DONE
             else:
                 qbit_steps[action.instance].append((action, owner))
@@ -188,7 +188,8 @@ class PlanExecutor:
                 action.queue_id,
                 # Kept for its private tracker: out of the queue, still in qBittorrent.
                 remove_from_client=action.kind is not ActionKind.ARR_REMOVE_KEEP,
-                blocklist=True,
+                # Nothing is wrong with the release of unmonitored media: not blocklisted.
+                blocklist=action.rule is not Rule.UNMONITORED,
                 skip_redownload=True,
             )
         except ArrNotArrError:

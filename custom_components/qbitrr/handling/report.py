@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..policy.model import REMOVALS, Action, ActionKind, Plan, Skipped
@@ -19,6 +19,8 @@ from .executor import RESULT_FAILED, Outcome, OutcomeKey
 
 EVENT_TORRENT_ACTION: Final = "qbitrr_torrent_action"
 EVENT_HANDLING_SUMMARY: Final = "qbitrr_handling_summary"
+# A download its Arr cannot import for a reason no pattern knows: left for the user to decide.
+EVENT_IMPORT_BLOCKED: Final = "qbitrr_import_blocked"
 # Per run, at most this many per-action events; the rest are counted in one summary event.
 MAX_ACTION_EVENTS: Final = 100
 
@@ -62,6 +64,7 @@ class RunReport:
     last_runs: dict[str, LastRun]
     events: list[dict[str, Any]] = field(default_factory=list)
     summary_event: dict[str, Any] | None = None
+    import_events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _described(
@@ -96,6 +99,29 @@ def _skipped(skipped: Skipped, arr: PlannedArr, titles: Mapping[str, str]) -> di
     }
 
 
+def _unmatched_imports(
+    planned: Sequence[PlannedArr], titles: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """List the blocked imports no pattern matched, for the response and their events."""
+    return [
+        {
+            "instance": report.instance,
+            "instance_title": titles.get(report.instance, report.instance),
+            "hash": report.hash,
+            "name": report.name,
+            "arr": arr.entry_id,
+            "arr_title": arr.title,
+            "queue_id": report.queue_id,
+            "state": report.state,
+            "status": report.status,
+            "messages": list(report.messages),
+            "blocked_since": datetime.fromtimestamp(report.blocked_since, UTC).isoformat(),
+        }
+        for arr in planned
+        for report in arr.plan.unmatched_imports
+    ]
+
+
 def _summary(by_action: Counter[str], by_rule: Counter[str], failed: int) -> dict[str, Any]:
     return {
         "removed": sum(by_action[str(kind)] for kind in REMOVALS),
@@ -104,6 +130,7 @@ def _summary(by_action: Counter[str], by_rule: Counter[str], failed: int) -> dic
         "tagged": by_action[str(ActionKind.TAG)],
         "rechecked": by_action[str(ActionKind.RECHECK)],
         "deferred": by_action[str(ActionKind.DEFERRED)],
+        "pending": by_action[str(ActionKind.PENDING_REMOVAL)],
         "strikes_cleared": by_action[str(ActionKind.CLEAR_STRIKE)],
         "stopped": by_action[str(ActionKind.STOP)],
         "by_rule": dict(sorted(by_rule.items())),
@@ -129,6 +156,43 @@ def _share_limits(
     ]
 
 
+@dataclass(slots=True)
+class _Rendered:
+    """The rows and counts a run's plans render to."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    by_action: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+
+    def add(
+        self,
+        plan: PlannedArr | PlannedSeeding,
+        actions: Sequence[Action],
+        outcomes: Mapping[OutcomeKey, Outcome],
+        titles: Mapping[str, str],
+    ) -> tuple[Counter[str], Counter[str], int]:
+        """Add one plan's actions; return its counts by rule and by action, and its failures."""
+        by_rule: Counter[str] = Counter()
+        by_action: Counter[str] = Counter()
+        failed = 0
+        for action in actions:
+            outcome = outcomes.get((action.instance, action.hash, plan.entry_id), _PLANNED)
+            self.actions.append(_described(action, plan, outcome, titles))
+            by_rule[str(action.rule)] += 1
+            by_action[str(action.kind)] += 1
+            failed += outcome.result == RESULT_FAILED
+        self.by_rule.update(by_rule)
+        self.by_action.update(by_action)
+        self.failed += failed
+        return by_rule, by_action, failed
+
+
+# The outcome of an action not carried out (a dry run, or not reached).
+_PLANNED: Final = Outcome()
+
+
 def render(
     planned: Sequence[PlannedArr],
     outcomes: Mapping[OutcomeKey, Outcome],
@@ -140,64 +204,54 @@ def render(
     seeding: Sequence[PlannedSeeding] = (),
 ) -> RunReport:
     """Render a run; `skipped_arrs` maps Arrs not judged to (title, error code)."""
-    actions: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
-    by_rule: Counter[str] = Counter()
-    by_action: Counter[str] = Counter()
+    rendered = _Rendered()
     last_runs: dict[str, LastRun] = {}
-    planned_outcome = Outcome()
     for arr in planned:
-        arr_rules: Counter[str] = Counter()
-        arr_actions: Counter[str] = Counter()
-        arr_failed = 0
-        for action in arr.plan.actions:
-            outcome = outcomes.get((action.instance, action.hash, arr.entry_id), planned_outcome)
-            actions.append(_described(action, arr, outcome, instance_titles))
-            arr_rules[str(action.rule)] += 1
-            arr_actions[str(action.kind)] += 1
-            arr_failed += outcome.result == RESULT_FAILED
-        skipped.extend(_skipped(s, arr, instance_titles) for s in arr.plan.skipped)
-        last_runs[arr.entry_id] = LastRun(
-            now, dry_run, dict(arr_rules), dict(arr_actions), arr_failed
-        )
-        by_rule.update(arr_rules)
-        by_action.update(arr_actions)
+        by_rule, by_action, failed = rendered.add(arr, arr.plan.actions, outcomes, instance_titles)
+        rendered.skipped.extend(_skipped(s, arr, instance_titles) for s in arr.plan.skipped)
+        last_runs[arr.entry_id] = LastRun(now, dry_run, dict(by_rule), dict(by_action), failed)
     for server in seeding:
-        for action in server.plan.actions:
-            outcome = outcomes.get((action.instance, action.hash, server.entry_id), planned_outcome)
-            actions.append(_described(action, server, outcome, instance_titles))
-            by_rule[str(action.rule)] += 1
-            by_action[str(action.kind)] += 1
+        rendered.add(server, server.plan.actions, outcomes, instance_titles)
     for entry_id, (_, reason) in skipped_arrs.items():
         last_runs[entry_id] = LastRun(now, dry_run, {}, {}, 0, skipped_reason=reason)
-    failed = sum(run.failed for run in last_runs.values()) + sum(
-        outcomes.get((a.instance, a.hash, s.entry_id), planned_outcome).result == RESULT_FAILED
-        for s in seeding
-        for a in s.plan.actions
-    )
     share_limits = _share_limits(seeding, instance_titles)
+    unmatched = _unmatched_imports(planned, instance_titles)
     response: dict[str, Any] = {
         "dry_run": dry_run,
         "summary": {
-            **_summary(by_action, by_rule, failed),
+            **_summary(rendered.by_action, rendered.by_rule, rendered.failed),
             "share_limits": sum(row["torrents"] for row in share_limits),
+            "unmatched_imports": len(unmatched),
         },
-        "actions": actions,
-        "skipped": skipped,
+        "actions": rendered.actions,
+        "skipped": rendered.skipped,
         "share_limits": share_limits,
         "skipped_arrs": {
             entry_id: {"title": title, "error": reason}
             for entry_id, (title, reason) in sorted(skipped_arrs.items())
         },
+        "unmatched_imports": unmatched,
     }
-    report = RunReport(response, last_runs)
+    return _with_events(RunReport(response, last_runs), rendered, unmatched, dry_run=dry_run)
+
+
+def _with_events(
+    report: RunReport,
+    rendered: _Rendered,
+    unmatched: list[dict[str, Any]],
+    *,
+    dry_run: bool,
+) -> RunReport:
+    """Add the events of a rendered run: capped, with a summary of what the cap left out."""
+    actions = rendered.actions
+    report.import_events = [{**row, "dry_run": dry_run} for row in unmatched[:MAX_ACTION_EVENTS]]
     report.events = [{**action, "dry_run": dry_run} for action in actions[:MAX_ACTION_EVENTS]]
     if len(actions) > MAX_ACTION_EVENTS:
         report.summary_event = {
             "dry_run": dry_run,
             "actions": len(actions),
             "events_fired": MAX_ACTION_EVENTS,
-            "by_action": dict(sorted(by_action.items())),
-            "by_rule": dict(sorted(by_rule.items())),
+            "by_action": dict(sorted(rendered.by_action.items())),
+            "by_rule": dict(sorted(rendered.by_rule.items())),
         }
     return report

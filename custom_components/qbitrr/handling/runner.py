@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import time
 from typing import Any, Final
 
@@ -25,14 +25,19 @@ from ..entries import arr_coordinators, qbit_coordinators, qbit_entries, reachab
 from ..errors import ARR_UNAVAILABLE
 from ..model.torrent import TorrentKey
 from ..policy.engine import evaluate
+from ..policy.files import FileStep, FileVerdict, with_bad_files
+from ..policy.imports import with_imports
 from ..policy.inputs import ArrView, InstanceView, build_inputs
 from ..policy.model import REMOVALS, Action, HistoryEntry, Plan, PolicyInput
 from ..policy.options import settings_from_options
 from ..policy.seeding import SeedingPlan
 from ..policy.seeding_goals import RiskCheck
+from .approvals import hold_removals, remember_pending
 from .executor import RESULT_FAILED, Outcome, OutcomeKey, PlanExecutor
+from .files import FileChecks, render_skipped_files
 from .report import (
     EVENT_HANDLING_SUMMARY,
+    EVENT_IMPORT_BLOCKED,
     EVENT_TORRENT_ACTION,
     LastRun,
     PlannedArr,
@@ -78,6 +83,7 @@ class _Plans:
 
     arrs: list[tuple[PolicyInput, Plan]]
     seeding: list[tuple[SeedingServer, SeedingPlan]]
+    file_steps: tuple[FileStep, ...] = ()  # bad files to set to "do not download"
 
 
 def _plan(
@@ -85,6 +91,7 @@ def _plan(
     messages: Mapping[TorrentKey, str | None],
     history: Mapping[str, Mapping[TorrentKey, HistoryEntry]],
     clocks: Mapping[str, ServerClocks],
+    verdicts: Mapping[TorrentKey, FileVerdict],
 ) -> _Plans:
     """Build every judged Arr's input and every server's, and plan them (in a worker thread)."""
     now = int(time.time())
@@ -101,9 +108,13 @@ def _plan(
             if server.entry_id in clocks
         },
     )
+    queues = {arr.entry_id: arr.queue for arr in gathered.judged}
+    files = with_bad_files(
+        [(data, with_imports(data, queues[data_arr(data)], evaluate(data))) for data in inputs],
+        verdicts,
+    )
     return _Plans(
-        [(data, evaluate(data)) for data in inputs],
-        plan_servers(gathered.servers, now, gathered.listed, clocks),
+        files.arrs, plan_servers(gathered.servers, now, gathered.listed, clocks), files.steps
     )
 
 
@@ -149,12 +160,18 @@ class TorrentHandler:
         self._store = store
         self._aliases = aliases
         self._executor = PlanExecutor(hass, store)
+        self._files = FileChecks(hass)
         self._lock = asyncio.Lock()
         self.last_runs: dict[str, LastRun] = {}
 
     def history(self, arr: str) -> Mapping[TorrentKey, HistoryEntry]:
         """Return the remembered history of one Arr's torrents."""
         return self._store.history(arr)
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held by each run; an answer to a pending removal holds it too."""
+        return self._lock
 
     async def async_run(self, arrs: Sequence[ArrCoordinator], *, dry_run: bool) -> dict[str, Any]:
         """Evaluate (and unless a dry run, execute) the policy for the given Arr entries."""
@@ -165,13 +182,17 @@ class TorrentHandler:
             clocks = await async_clocks(
                 self.hass, gathered.servers, private_candidates(gathered), int(time.time())
             )
+            verdicts = await self._files.async_verdicts(arrs, gathered.judged, gathered.servers)
             run = await self.hass.async_add_executor_job(
-                _plan, gathered, messages, self._store.all_history(), clocks
+                _plan, gathered, messages, self._store.all_history(), clocks, verdicts
             )
+            held = hold_removals(run.arrs)  # removals waiting for approval: in dry runs too
+            run = replace(run, arrs=held.plans)
             plans = run.arrs
             judged = {arr.config_entry.entry_id: arr for arr in arrs}
             outcomes: dict[OutcomeKey, Outcome] = {}
             limits_set: dict[str, int] = {}
+            skipped_files: dict[TorrentKey, Outcome] = {}
             if not dry_run:
                 await self._executor.async_retry_searches(
                     [judged[data_arr(data)] for data, _ in plans]
@@ -182,13 +203,18 @@ class TorrentHandler:
                     {c.config_entry.entry_id: c for c in arr_coordinators(self.hass)},
                 )
                 limits_set = await async_set_limits(self.hass, run.seeding)
+                skipped_files = await self._files.async_after_run(
+                    run.file_steps, plans, outcomes, gathered.servers
+                )
             report = await self.hass.async_add_executor_job(
                 self._finish, run, outcomes, gathered, dry_run, limits_set
             )
+            render_skipped_files(report.response, run.file_steps, skipped_files, gathered.titles)
             if not dry_run:
                 for data, plan in plans:
                     arr_id = data_arr(data)
                     self._store.set_history(arr_id, remembered(data, plan, arr_id, outcomes))
+                remember_pending(self.hass, self._store, held, gathered.titles, int(time.time()))
                 await self._store.async_save()
                 for instance in reachable_instances(self.hass):
                     await instance.async_request_refresh()
@@ -306,6 +332,8 @@ class TorrentHandler:
             self.hass.bus.async_fire(EVENT_TORRENT_ACTION, event)
         if report.summary_event is not None:
             self.hass.bus.async_fire(EVENT_HANDLING_SUMMARY, report.summary_event)
+        for event in report.import_events:
+            self.hass.bus.async_fire(EVENT_IMPORT_BLOCKED, event)
         async_dispatcher_send(self.hass, SIGNAL_RUN_COMPLETED)
 
 

@@ -1,4 +1,4 @@
-"""The handler's memory: per-torrent history and pending searches, kept in one Store.
+"""The handler's memory: per-torrent history, pending searches and removals, in one Store.
 
 History is per Arr and keyed by (instance, hash); it survives restarts. Removing an Arr entry
 drops its history and pending searches; removing a qBittorrent entry drops that instance's
@@ -16,6 +16,7 @@ from homeassistant.helpers.storage import Store
 from ..const import DOMAIN, LOGGER
 from ..model.torrent import TorrentKey
 from ..policy.model import ActionKind, HistoryEntry, Rule
+from .approvals import PendingRemoval, pending_from_json, pending_to_json
 
 STORE_VERSION: Final = 1
 STORE_KEY: Final = f"{DOMAIN}.torrent_history"
@@ -67,6 +68,7 @@ class HistoryStore:
         )
         self._history: dict[str, dict[TorrentKey, HistoryEntry]] = {}
         self._pending_searches: dict[str, set[int]] = {}
+        self._pending_removals: dict[str, dict[TorrentKey, PendingRemoval]] = {}
         self._loaded = False
 
     def history(self, arr: str) -> Mapping[TorrentKey, HistoryEntry]:
@@ -93,6 +95,28 @@ class HistoryStore:
         """Forget the pending searches: the retry went through."""
         self._pending_searches.pop(arr, None)
 
+    def pending_removals(self, arr: str) -> Mapping[TorrentKey, PendingRemoval]:
+        """Return the removals of one Arr's torrents waiting for the user's approval."""
+        return self._pending_removals.get(arr, {})
+
+    def set_pending(self, arr: str, pending: Mapping[TorrentKey, PendingRemoval]) -> None:
+        """Replace one Arr's pending removals."""
+        self._pending_removals[arr] = dict(pending)
+
+    def find_pending(self, key: TorrentKey) -> tuple[str, PendingRemoval] | None:
+        """Return the Arr holding a torrent's removal, and the removal; None when none does."""
+        for arr, pending in self._pending_removals.items():
+            if key in pending:
+                return arr, pending[key]
+        return None
+
+    def forget_torrent(self, key: TorrentKey) -> None:
+        """Drop a torrent's strikes and pending removal in every Arr (answered by the user)."""
+        for history in self._history.values():
+            history.pop(key, None)
+        for pending in self._pending_removals.values():
+            pending.pop(key, None)
+
     async def async_load(self) -> None:
         """Read the Store once; a bad file starts empty (with one warning).
 
@@ -118,6 +142,10 @@ class HistoryStore:
         for arr, ids in pending.items() if isinstance(pending, dict) else ():
             if isinstance(ids, list):
                 self._pending_searches[str(arr)] = {i for i in ids if isinstance(i, int)}
+        # Absent from files written before removals could wait for approval.
+        removals = data.get("pending_removals")
+        for arr, raw in removals.items() if isinstance(removals, dict) else ():
+            self._pending_removals[str(arr)] = pending_from_json(raw)
 
     async def async_save(self) -> None:
         """Write everything (Home Assistant writes in the background, atomically)."""
@@ -127,6 +155,9 @@ class HistoryStore:
                 "pending_searches": {
                     arr: sorted(ids) for arr, ids in self._pending_searches.items() if ids
                 },
+                "pending_removals": {
+                    arr: pending_to_json(p) for arr, p in self._pending_removals.items() if p
+                },
             }
         )
 
@@ -135,6 +166,7 @@ class HistoryStore:
         await self.async_load()
         self._history.pop(arr, None)
         self._pending_searches.pop(arr, None)
+        self._pending_removals.pop(arr, None)
         await self.async_save()
 
     async def async_purge_instance(self, instance: str) -> None:
@@ -142,4 +174,6 @@ class HistoryStore:
         await self.async_load()
         for arr, history in self._history.items():
             self._history[arr] = {key: e for key, e in history.items() if key[0] != instance}
+        for arr, pending in self._pending_removals.items():
+            self._pending_removals[arr] = {k: p for k, p in pending.items() if k[0] != instance}
         await self.async_save()

@@ -83,6 +83,14 @@ class QueueItem:
     status: str
     download_client: str | None
     media_id: int | None  # the movie, episode or album the record is for
+    # How the app tracks the download (trackedDownloadState: importBlocked, failedPending...),
+    # its verdict (trackedDownloadStatus: ok, warning, error) and its status messages.
+    tracked_state: str = ""
+    tracked_status: str = ""
+    status_messages: tuple[str, ...] = ()
+    # Whether its movie, episode (and series) or album (and artist) is monitored; None when
+    # the queue was read without the media.
+    monitored: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +124,37 @@ class DownloadClient:
             return normalize_url(f"{scheme}://{host}{port}{base}")
         except InvalidUrlError:
             return None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedDownload:
+    """A download the app imported, from its history (one per download, however many files).
+
+    `history_id` is the newest history record of the download: the apps number records in
+    order, so it tells which imports were already seen.
+    """
+
+    history_id: int
+    date: str  # ISO 8601, as the app wrote it
+    torrent_hash: str | None  # lower-case like qBittorrent's
+    title: str  # "Movie (2024)", "Series S01E02", "Artist - Album"
+    quality: str | None
+    release: str | None  # the release's name (the torrent's, usually)
+    media_ids: tuple[int, ...]  # the movie, episodes or albums imported
+
+
+@dataclass(frozen=True, slots=True)
+class WantedItem:
+    """A movie, episode or album on one of the app's wanted lists (missing, cutoff unmet)."""
+
+    id: int
+    title: str
+    last_search_time: str | None  # ISO 8601; None when the app never searched for it
+
+
+@dataclass(frozen=True, slots=True)
+class WantedPage:
+    """One page of a wanted list."""
+
+    items: tuple[WantedItem, ...]
+    total: int

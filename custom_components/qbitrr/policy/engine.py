@@ -32,7 +32,7 @@ from .model import (
 )
 from .routing import route
 from .rules import RECHECK_FIRST, ArrRules, unregistered
-from .strikes import Tally, sort_by_key
+from .strikes import Tally, clear_stale_strikes, settle_removals, sort_by_key
 
 _new = tuple.__new__
 
@@ -289,8 +289,8 @@ def evaluate(data: PolicyInput) -> Plan:
     # Cheapest test first: most of a library seeds, and seeding torrents are never touched.
     run.walk([torrent for torrent in data.torrents if torrent.state not in _FINISHED_STATES])
     strike_tagged = run.second_pass()
-    run.removals()
-    run.clear_stale_strikes(strike_tagged, run.by_category)
+    settle_removals(run)
+    clear_stale_strikes(run, strike_tagged, run.by_category)
     sort_by_key(run.actions)
     sort_by_key(run.skipped)
     return Plan(actions=tuple(run.actions), skipped=tuple(run.skipped), history=run.history)

@@ -39,6 +39,10 @@ class Rule(StrEnum):
     ERRORED = "errored"  # error state, still errored after a recheck
     UNREGISTERED = "unregistered"  # the tracker says the torrent is unregistered / not found
     SEEDING_GOAL = "seeding_goal"  # a completed torrent met its seeding goal (a fact, no strikes)
+    # Its Arr cannot import it (import blocked or failed) for the delay, for a known reason.
+    IMPORT_BLOCKED = "import_blocked"
+    UNMONITORED = "unmonitored"  # every record's movie, episode or album is no longer monitored
+    BAD_FILES = "bad_files"  # every wanted file breaks its Arr's file rule (policy/files.py)
 
 
 class ActionKind(StrEnum):
@@ -59,6 +63,9 @@ class ActionKind(StrEnum):
     ARR_REMOVE_KEEP = "arr_remove_keep"
     KEEP_SEEDING = "keep_seeding"
     STOP = "stop"  # seeding goal met: stop (4.x: pause) the torrent
+    # A removal its Arr asks the user to approve first (ask before removing): nothing is done
+    # until qbitrr.remove_torrent or qbitrr.keep_torrent answers.
+    PENDING_REMOVAL = "pending_removal"
 
 
 # What ends the Arr's interest in a torrent: counted against the removal limit; once done,
@@ -70,6 +77,25 @@ REMOVALS = frozenset(
         ActionKind.DELETE,
         ActionKind.DELETE_WITH_FILES,
     }
+)
+
+
+# The messages users meet most when an import is blocked or fails (lower case, substrings).
+DEFAULT_IMPORT_PATTERNS: tuple[str, ...] = (
+    "not an upgrade",
+    "not a custom format upgrade",
+    "no files found are eligible for import",
+    "sample",
+    "potentially dangerous",
+    "executable file",
+    "unknown movie",
+    "unknown series",
+    "unknown episode",
+    "unknown artist",
+    "unknown album",
+    "invalid season or episode",
+    "invalid episode",
+    "invalid movie",
 )
 
 
@@ -120,6 +146,12 @@ class Settings:
     private_mode: PrivateMode = PrivateMode.KEEP_SEEDING
     unregistered_grace: int = 10 * 60  # seconds an unregistered torrent waits before it counts
     max_unregistered_per_tracker: int = 5  # unregistered removals per tracker per run; 0 = no cap
+    ask_before_removing: bool = False  # removals wait for the user's approval
+    import_blocked_delay: int = 30 * 60  # seconds blocked before the import rule acts; 0 = off
+    # Lower-case substrings, or regular expressions written /like this/, of the messages that
+    # make a blocked import bad.
+    import_patterns: tuple[str, ...] = DEFAULT_IMPORT_PATTERNS
+    remove_unmonitored: bool = False  # remove queue records of unmonitored media, no search
 
 
 class TorrentInfo(NamedTuple):
@@ -202,6 +234,20 @@ class Action(NamedTuple):
     media_ids: tuple[int, ...] = ()  # for ARR_REMOVE: what to search again
 
 
+class ImportReport(NamedTuple):
+    """A download its Arr cannot import, whose messages match no pattern: left to the user."""
+
+    instance: str
+    hash: str
+    name: str
+    arr: str
+    queue_id: int
+    state: str  # trackedDownloadState
+    status: str  # trackedDownloadStatus
+    messages: tuple[str, ...]
+    blocked_since: int  # when qbitrr first saw it blocked (Unix seconds)
+
+
 class Skipped(NamedTuple):
     """A torrent a rule matched but a guard protected."""
 
@@ -224,3 +270,5 @@ class Plan:
     # advanced), entries of torrents no longer bad dropped, entries of torrents that vanished
     # from reachable instances dropped; entries of unreachable instances kept as they were.
     history: Mapping[TorrentKey, HistoryEntry] = field(default_factory=dict)
+    # Blocked imports past their delay whose messages match no pattern (see policy/imports.py).
+    unmatched_imports: tuple[ImportReport, ...] = ()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .model import DEFAULT_PROTECT_TAG, PrivateMode, Settings, UnknownTorrentAction
+from .imports import parse_patterns
+from .model import (
+    DEFAULT_IMPORT_PATTERNS,
+    DEFAULT_PROTECT_TAG,
+    PrivateMode,
+    Settings,
+    UnknownTorrentAction,
+)
 
 OPT_STALL_DELAY: Final = "stall_delay"  # minutes
 OPT_SLOW_SPEED: Final = "slow_speed"  # KiB/s, 0 = off
@@ -22,6 +29,12 @@ OPT_AUTO_INTERVAL: Final = "auto_interval"  # minutes
 OPT_UNREGISTERED_GRACE: Final = "unregistered_grace"  # minutes
 OPT_MAX_UNREGISTERED_PER_TRACKER: Final = "max_unregistered_per_tracker"  # 0 = no cap
 OPT_PRIVATE_MODE: Final = "private_mode"
+OPT_INSTANT_IMPORT: Final = "instant_import"
+OPT_SEARCH_COOLDOWN: Final = "search_cooldown"  # hours
+OPT_ASK_BEFORE_REMOVING: Final = "ask_before_removing"
+OPT_IMPORT_BLOCKED_DELAY: Final = "import_blocked_delay"  # minutes, 0 = off
+OPT_IMPORT_PATTERNS: Final = "import_patterns"  # text, one pattern a line
+OPT_REMOVE_UNMONITORED: Final = "remove_unmonitored"
 
 DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
     OPT_STALL_DELAY: 15,
@@ -40,6 +53,12 @@ DEFAULT_OPTIONS: Final[Mapping[str, Any]] = {
     OPT_UNREGISTERED_GRACE: 10,
     OPT_MAX_UNREGISTERED_PER_TRACKER: 5,
     OPT_PRIVATE_MODE: PrivateMode.KEEP_SEEDING.value,
+    OPT_INSTANT_IMPORT: True,
+    OPT_SEARCH_COOLDOWN: 24,
+    OPT_ASK_BEFORE_REMOVING: False,
+    OPT_IMPORT_BLOCKED_DELAY: 30,
+    OPT_IMPORT_PATTERNS: "\n".join(DEFAULT_IMPORT_PATTERNS),
+    OPT_REMOVE_UNMONITORED: False,
 }
 
 
@@ -65,4 +84,8 @@ def settings_from_options(options: Mapping[str, Any]) -> Settings:
         private_mode=PrivateMode(merged[OPT_PRIVATE_MODE]),
         unregistered_grace=int(merged[OPT_UNREGISTERED_GRACE] * 60),
         max_unregistered_per_tracker=max(0, int(merged[OPT_MAX_UNREGISTERED_PER_TRACKER])),
+        ask_before_removing=bool(merged[OPT_ASK_BEFORE_REMOVING]),
+        import_blocked_delay=max(0, int(merged[OPT_IMPORT_BLOCKED_DELAY] * 60)),
+        import_patterns=parse_patterns(str(merged[OPT_IMPORT_PATTERNS])),
+        remove_unmonitored=bool(merged[OPT_REMOVE_UNMONITORED]),
     )

@@ -164,19 +164,20 @@ def needs_exact_time(data: SeedingInput) -> list[str]:
     return [torrent_hash for _, torrent_hash in sorted(wanted)[:MAX_EXACT_LOOKUPS]]
 
 
-def plan_seeding(data: SeedingInput) -> SeedingPlan:  # noqa: C901, PLR0912
+def plan_seeding(data: SeedingInput) -> SeedingPlan:
     """Evaluate one server's torrents against their goals.
 
-    The hot path of a run at 50,000 torrents: the checks stay inline, on locals; only what
-    acts calls out.
+    The hot path of a run at 50,000 torrents: the tests that drop most torrents stay inline,
+    on locals. A torrent whose server already holds the limits of its goal is the server's
+    to stop (it does so when a limit is reached, with or without Home Assistant), so only
+    the rest are judged.
     """
     planner = _Planner(data)
     profiles = _Profiles(data.config, data.server)
     get_profile, new_profile = profiles.get, profiles.of
-    goals, now, seeded = data.config.any_goal, data.now, data.seeded
-    limits = planner.limits
-    inactive_limit = data.server.features.inactive_limit
-    stop_action = data.server.features.per_torrent_action
+    goals = data.config.any_goal
+    judge = planner.judge
+    inactive, stop_action = planner.inactive_limit, planner.stop_action
     for torrent_hash, torrent in data.torrents.items():
         # The cheap tests first: most incomplete torrents are no goal's business.
         complete = torrent.progress >= 1
@@ -192,45 +193,17 @@ def plan_seeding(data: SeedingInput) -> SeedingPlan:  # noqa: C901, PLR0912
             continue
         if not complete:
             continue
-        goal = profile.goal
-        clock = seeded.get(torrent_hash) if profile.uses_clock else None
-        ratio = torrent.ratio
-        met: _Met | None = None
-        if goal.min_seeding_time and (clock is None or clock < goal.min_seeding_time):
-            pass
-        elif goal.max_ratio and ratio >= goal.max_ratio:
-            met = _Met.RATIO
-        elif goal.max_seeding_time and clock is not None and clock >= goal.max_seeding_time:
-            met = _Met.TIME
-        elif goal.max_inactive_time:
-            since = torrent.last_activity if torrent.last_activity > 0 else torrent.completion_on
-            if since > 0 and now - since >= goal.max_inactive_time:
-                met = _Met.INACTIVE
-        private = torrent.private
-        if met is not None and private and clock is None:
-            clock = seeded.get(torrent_hash)  # the private minimum may count it
-        if met is not None and (
-            private == 0
-            or ratio >= profile.minimum.ratio
-            or profile.minimum.seeding_time <= 0
-            or (clock is not None and clock >= profile.minimum.seeding_time)
+        wanted = profile.private_limits if torrent.private else profile.limits
+        if (
+            wanted is not None
+            and torrent.seeding_time_limit == wanted.seeding_minutes
+            and abs(torrent.ratio_limit - wanted.ratio) < _RATIO_ROUNDING
+            and (not inactive or torrent.inactive_seeding_time_limit == wanted.inactive_minutes)
+            and (not stop_action or torrent.share_limit_action == "Stop")
         ):
-            if goal.action is not GoalAction.STOP or torrent.state not in _STOPPED_STATES:
-                planner.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
-            continue
-        wanted = profile.private_limits if private else profile.limits
-        if wanted is not None and (
-            torrent.seeding_time_limit != wanted.seeding_minutes
-            or abs(torrent.ratio_limit - wanted.ratio) >= _RATIO_ROUNDING
-            or (inactive_limit and torrent.inactive_seeding_time_limit != wanted.inactive_minutes)
-            or (stop_action and torrent.share_limit_action != "Stop")
-        ):
-            limits.setdefault(wanted, []).append(torrent_hash)
-    planner.actions.sort(key=attrgetter("hash"))
-    return SeedingPlan(
-        tuple(planner.actions),
-        {found: tuple(sorted(hashes)) for found, hashes in sorted(limits.items())},
-    )
+            continue  # the server holds the limits of its goal
+        judge(torrent_hash, torrent, profile, wanted)
+    return planner.plan()
 
 
 # qBittorrent keeps a ratio limit to two decimals.
@@ -261,6 +234,53 @@ class _Planner:
         self.data = data
         self.actions: list[Action] = []
         self.limits: dict[ShareLimits, list[str]] = {}
+        self.inactive_limit = data.server.features.inactive_limit
+        self.stop_action = data.server.features.per_torrent_action
+
+    def judge(
+        self, torrent_hash: str, torrent: Torrent, profile: _Profile, wanted: ShareLimits | None
+    ) -> None:
+        """Act on a complete torrent that met its goal, else have the server hold its limits."""
+        goal, seeded, now = profile.goal, self.data.seeded, self.data.now
+        clock = seeded.get(torrent_hash) if profile.uses_clock else None
+        ratio = torrent.ratio
+        met: _Met | None = None
+        if goal.min_seeding_time and (clock is None or clock < goal.min_seeding_time):
+            pass
+        elif goal.max_ratio and ratio >= goal.max_ratio:
+            met = _Met.RATIO
+        elif goal.max_seeding_time and clock is not None and clock >= goal.max_seeding_time:
+            met = _Met.TIME
+        elif goal.max_inactive_time:
+            since = torrent.last_activity if torrent.last_activity > 0 else torrent.completion_on
+            if since > 0 and now - since >= goal.max_inactive_time:
+                met = _Met.INACTIVE
+        private = torrent.private
+        if met is not None and private and clock is None:
+            clock = seeded.get(torrent_hash)  # the private minimum may count it
+        if (
+            met is not None
+            and (
+                private == 0
+                or ratio >= profile.minimum.ratio
+                or profile.minimum.seeding_time <= 0
+                or (clock is not None and clock >= profile.minimum.seeding_time)
+            )
+            and (goal.action is not GoalAction.STOP or torrent.state not in _STOPPED_STATES)
+        ):
+            self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
+        if wanted is not None:
+            # Also on a torrent stopped for its goal: resumed by hand, the server stops it
+            # again (as the next run would), and the runs after skip it.
+            self.limits.setdefault(wanted, []).append(torrent_hash)
+
+    def plan(self) -> SeedingPlan:
+        """Return the plan, in hash order."""
+        self.actions.sort(key=attrgetter("hash"))
+        return SeedingPlan(
+            tuple(self.actions),
+            {found: tuple(sorted(hashes)) for found, hashes in sorted(self.limits.items())},
+        )
 
     def act(self, torrent_hash: str, torrent: Torrent, kind: ActionKind, reason: str) -> None:
         """Add one action of the seeding rule."""

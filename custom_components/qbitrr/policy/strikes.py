@@ -236,63 +236,6 @@ class Tally:
             )
         )
 
-    def removals(self) -> None:
-        """Settle the torrents at their strike limit, oldest problem first, within the limits."""
-        if not self.due:
-            return
-        removed: Counter[str] = Counter()
-        per_tracker: Counter[tuple[str, str]] = Counter()
-        for bad in sorted(self.due, key=_DUE_ORDER):
-            kind, queue_entry, reason = bad.kind, bad.queue_entry, bad.reason
-            key, arr = (bad.instance, bad.hash), bad.rules.arr
-            owner = queue_entry.arr if queue_entry is not None else arr  # whose queue, if any
-            tracker = (arr, bad.torrent.tracker) if bad.rule is Rule.UNREGISTERED else None
-            if kind in REMOVALS:
-                deferral = _deferral(
-                    bad.rules, removed[arr], per_tracker[tracker] if tracker else 0
-                )
-                if deferral is not None:
-                    reason += deferral.format(tracker=bad.torrent.tracker or "an unknown tracker")
-                    kind, queue_entry = ActionKind.DEFERRED, None
-                    self.history[key] = bad.entry
-                else:
-                    removed[arr] += 1
-                    if tracker is not None:
-                        per_tracker[tracker] += 1
-                    self.removed.add(key)
-                    # Once removed it is gone: nothing to remember. A removal that fails is
-                    # put back by the caller from the input history.
-                    self.history.pop(key, None)
-            else:
-                self.history[key] = bad.entry._replace(last_action=kind, last_action_at=self.now)
-            self.actions.append(
-                action(bad.torrent, owner, bad.rule, kind, reason, queue_entry=queue_entry)
-            )
-
-    def clear_stale_strikes(
-        self, strike_tagged: Sequence[TorrentInfo], by_category: Mapping[str, ArrRules]
-    ) -> None:
-        """Untag torrents that carry the strike tag but are struck no more.
-
-        An obsolete torrent is the seeding rules' now: its tag is left as it is.
-        """
-        history, removed = self.history, self.removed
-        for torrent in strike_tagged:
-            rules = by_category.get(torrent.category)
-            if rules is None or TAG_OBSOLETE in torrent.tags:
-                continue
-            key = (torrent.instance, torrent.hash)
-            entry = history.get(key)
-            if (entry is not None and entry.strikes > 0) or key in removed:
-                continue  # still struck (struck, rechecked, tagged or deferred now), or removed
-            if rules.protect_tag and rules.protect_tag in torrent.tags:
-                continue  # the user's: never touched
-            self.actions.append(
-                action(
-                    torrent, rules.arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck"
-                )
-            )
-
 
 def _deferral(rules: ArrRules, removed: int, on_tracker: int) -> str | None:
     """Why a removal waits for the next run (a template naming the tracker), or None."""
@@ -304,3 +247,58 @@ def _deferral(rules: ArrRules, removed: int, on_tracker: int) -> str | None:
             " reached on {tracker}"
         )
     return None
+
+
+def settle_removals(tally: Tally) -> None:
+    """Settle the torrents at their strike limit, oldest problem first, within the limits."""
+    if not tally.due:
+        return
+    removed: Counter[str] = Counter()
+    per_tracker: Counter[tuple[str, str]] = Counter()
+    for bad in sorted(tally.due, key=_DUE_ORDER):
+        kind, queue_entry, reason = bad.kind, bad.queue_entry, bad.reason
+        key, arr = (bad.instance, bad.hash), bad.rules.arr
+        owner = queue_entry.arr if queue_entry is not None else arr  # whose queue, if any
+        tracker = (arr, bad.torrent.tracker) if bad.rule is Rule.UNREGISTERED else None
+        if kind in REMOVALS:
+            deferral = _deferral(bad.rules, removed[arr], per_tracker[tracker] if tracker else 0)
+            if deferral is not None:
+                reason += deferral.format(tracker=bad.torrent.tracker or "an unknown tracker")
+                kind, queue_entry = ActionKind.DEFERRED, None
+                tally.history[key] = bad.entry
+            else:
+                removed[arr] += 1
+                if tracker is not None:
+                    per_tracker[tracker] += 1
+                tally.removed.add(key)
+                # Once removed it is gone: nothing to remember. A removal that fails is
+                # put back by the caller from the input history.
+                tally.history.pop(key, None)
+        else:
+            tally.history[key] = bad.entry._replace(last_action=kind, last_action_at=tally.now)
+        tally.actions.append(
+            action(bad.torrent, owner, bad.rule, kind, reason, queue_entry=queue_entry)
+        )
+
+
+def clear_stale_strikes(
+    tally: Tally, strike_tagged: Sequence[TorrentInfo], by_category: Mapping[str, ArrRules]
+) -> None:
+    """Untag torrents that carry the strike tag but are struck no more.
+
+    An obsolete torrent is the seeding rules' now: its tag is left as it is.
+    """
+    history, removed = tally.history, tally.removed
+    for torrent in strike_tagged:
+        rules = by_category.get(torrent.category)
+        if rules is None or TAG_OBSOLETE in torrent.tags:
+            continue
+        key = (torrent.instance, torrent.hash)
+        entry = history.get(key)
+        if (entry is not None and entry.strikes > 0) or key in removed:
+            continue  # still struck (struck, rechecked, tagged or deferred now), or removed
+        if rules.protect_tag and rules.protect_tag in torrent.tags:
+            continue  # the user's: never touched
+        tally.actions.append(
+            action(torrent, rules.arr, Rule.STALLED, ActionKind.CLEAR_STRIKE, "no longer struck")
+        )

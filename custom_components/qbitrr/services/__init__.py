@@ -20,8 +20,10 @@ from .actions import (
     async_remove_tags,
     async_resume_torrents,
 )
+from .approvals import APPROVAL_SCHEMA, async_keep_torrent, async_remove_torrent
 from .categories import SYNC_CATEGORIES_SCHEMA, async_sync_categories
 from .handling import HANDLE_TORRENTS_SCHEMA, async_handle_torrents
+from .searches import SEARCH_WANTED_SCHEMA, async_search_cutoff_unmet, async_search_missing
 from .views import (
     GET_DISTRIBUTION_SCHEMA,
     GET_STATUS_SCHEMA,
@@ -40,6 +42,10 @@ SERVICE_ADD_TAGS: Final = "add_tags"
 SERVICE_REMOVE_TAGS: Final = "remove_tags"
 SERVICE_PAUSE_TORRENTS: Final = "pause_torrents"
 SERVICE_RESUME_TORRENTS: Final = "resume_torrents"
+SERVICE_SEARCH_MISSING: Final = "search_missing"
+SERVICE_SEARCH_CUTOFF_UNMET: Final = "search_cutoff_unmet"
+SERVICE_REMOVE_TORRENT: Final = "remove_torrent"
+SERVICE_KEEP_TORRENT: Final = "keep_torrent"
 
 _SERVICES: Final = (
     # Mutating services return what they did when asked; read services always answer.
@@ -49,6 +55,10 @@ _SERVICES: Final = (
     (SERVICE_REMOVE_TAGS, async_remove_tags, TAGS_SCHEMA, False),
     (SERVICE_PAUSE_TORRENTS, async_pause_torrents, SELECTION_SCHEMA, False),
     (SERVICE_RESUME_TORRENTS, async_resume_torrents, SELECTION_SCHEMA, False),
+    (SERVICE_SEARCH_MISSING, async_search_missing, SEARCH_WANTED_SCHEMA, False),
+    (SERVICE_SEARCH_CUTOFF_UNMET, async_search_cutoff_unmet, SEARCH_WANTED_SCHEMA, False),
+    (SERVICE_REMOVE_TORRENT, async_remove_torrent, APPROVAL_SCHEMA, False),
+    (SERVICE_KEEP_TORRENT, async_keep_torrent, APPROVAL_SCHEMA, False),
     (SERVICE_GET_DISTRIBUTION, async_get_distribution, GET_DISTRIBUTION_SCHEMA, True),
     (SERVICE_GET_TORRENTS, async_get_torrents, GET_TORRENTS_SCHEMA, True),
     (SERVICE_GET_STATUS, async_get_status, GET_STATUS_SCHEMA, True),
