@@ -29,6 +29,7 @@ from custom_components.qbitrr.policy.options import (
 )
 from devtools.arr_emulator import ArrEmulator
 from devtools.qbittorrent_server import QbittorrentServer, random_info_hash, wait_for
+from devtools.torrent_files import TorrentFile, random_torrent, write_data
 from devtools.web_servers import Reply, serve
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -382,12 +383,69 @@ async def test_tags_pause_resume_on_both_versions(hass: HomeAssistant, both_qbt:
     assert _torrents(qbt5)[on_b]["tags"] == "4k hdr"
 
 
+def _add_file(server: QbittorrentServer, torrent: TorrentFile, category: str = "radarr") -> None:
+    server.client().torrents_add(
+        torrent_files=[torrent.data], category=category, save_path=str(server.save_path)
+    )
+    wait_for(lambda: torrent.info_hash in _torrents(server), 30, message="added")
+
+
+async def test_recheck_finds_data_put_in_place_on_both_versions(
+    hass: HomeAssistant, both_qbt: Pair
+) -> None:
+    """Data written after adding is only seen by a recheck; a stopped torrent is rechecked too."""
+    qbt4, qbt5 = both_qbt
+    (on_a, data_a), (on_b, data_b), (other, data_other) = (random_torrent() for _ in range(3))
+    _add_file(qbt4, on_a)
+    _add_file(qbt5, on_b)
+    _add_file(qbt5, other, category="sonarr")
+    e4, e5 = add_qbt_entry(hass, qbt4), add_qbt_entry(hass, qbt5)
+    await setup_integration(hass)
+    await hass.services.async_call(
+        DOMAIN, "pause_torrents", {"hashes": [on_b.info_hash]}, blocking=True
+    )
+    await async_wait_for(
+        hass, lambda: _torrents(qbt5)[on_b.info_hash]["state"] == "stoppedDL", "stopped"
+    )
+    for server, torrent, content in ((qbt4, on_a, data_a), (qbt5, on_b, data_b)):
+        write_data(server.save_path, torrent, content)
+    write_data(qbt5.save_path, other, data_other)
+    assert _torrents(qbt4)[on_a.info_hash]["progress"] == 0
+    assert _torrents(qbt5)[on_b.info_hash]["progress"] == 0
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "recheck_torrents",
+        {"hashes": [on_a.info_hash.upper(), on_b.info_hash]},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response == {
+        "instances": {
+            e4.entry_id: {"title": e4.title, "hashes": [on_a.info_hash], "error": None},
+            e5.entry_id: {"title": e5.title, "hashes": [on_b.info_hash], "error": None},
+        }
+    }
+    await async_wait_for(
+        hass,
+        lambda: (
+            _torrents(qbt4)[on_a.info_hash]["progress"] == 1
+            and _torrents(qbt5)[on_b.info_hash]["progress"] == 1
+        ),
+        "rechecked: complete",
+    )
+    assert _torrents(qbt5)[on_b.info_hash]["state"] == "stoppedUP"  # still stopped, now whole
+    assert _torrents(qbt5)[other.info_hash]["progress"] == 0  # not chosen: never rechecked
+
+
 @pytest.mark.parametrize(
     ("service", "data", "key"),
     [
         ("add_tags", {"hashes": ["xyz"], "tags": ["a"]}, "invalid_hash"),
         ("add_tags", {"hashes": [], "tags": ["a"]}, "no_torrent_selection"),
         ("pause_torrents", {}, "no_torrent_selection"),
+        ("recheck_torrents", {"hashes": ["xyz"]}, "invalid_hash"),
         ("add_tags", {"category": "radarr", "tags": ["a,b"]}, "invalid_tag"),
         ("remove_tags", {"category": "radarr", "tags": [" "]}, "invalid_tag"),
         (

@@ -34,6 +34,7 @@ QBIT_SERVICES: list[tuple[str, dict[str, Any]]] = [
     ("remove_tags", {"category": "radarr", "tags": ["kept"]}),
     ("pause_torrents", {"category": "radarr"}),
     ("resume_torrents", {"category": "radarr"}),
+    ("recheck_torrents", {"category": "radarr"}),
 ]
 PAUSED = {"pausedDL", "stoppedDL"}  # 4.x and 5.x spellings
 

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 # step overwrites it with: a save cut short.
 HISTORY_FILE: Final = Path(".storage") / f"{DOMAIN}.torrent_history"
 CORRUPT_HISTORY: Final = '{"version": 1, "data": {"arrs": '
-# A record of home-assistant.log: "2026-01-02 03:04:05.678 WARNING (MainThread) [logger] text".
+# A record of home-assistant.log: "2026-01-02 03:04:05.678 WARNING (MainThread) [logger] text";
+# since Home Assistant 2026.11 the time carries its UTC offset ("03:04:05.678+00:00").
 LOG_RECORD: Final = re.compile(
-    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? "
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)? "
     r"(?P<level>[A-Z]+) \([^)]*\) \[(?P<logger>[^\]]+)\] ",
     re.MULTILINE,
 )
@@ -135,9 +136,10 @@ async def _store_handled_it(ctx: Context, log_path: Path, store_error: str) -> l
 def log_records(text: str) -> list[Record]:
     """home-assistant.log as (level, logger, text) records; a traceback stays with its record."""
     starts = list(LOG_RECORD.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)]
     return [
         (match["level"], match["logger"], text[match.end() : end].rstrip())
-        for match, end in zip(starts, [m.start() for m in starts[1:]] + [len(text)], strict=True)
+        for match, end in zip(starts, ends, strict=False)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import os
 from pathlib import Path
 import shutil
@@ -63,7 +64,8 @@ async def start(ctx: Context) -> str:
     expect(not busy, f"e2e took a dev-instance port: {busy}")
     views = {m: await asyncio.to_thread(read_server, s) for m, s in stack.servers.items()}
     pid = stack.hass.process.pid if stack.hass.process else "?"
-    lines = [f"Home Assistant {stack.ha_url} (pid {pid})"]
+    ha_version = importlib.metadata.version("homeassistant")
+    lines = [f"Home Assistant {ha_version} {stack.ha_url} (pid {pid})"]
     lines += [
         f"{QBT_LABELS[m]} {s.url}: {views[m].version}, {len(views[m].torrents)} demo torrents"
         for m, s in stack.servers.items()

@@ -21,7 +21,14 @@ import {
   type Problem,
   type ServerView,
 } from "./model.js";
-import { callQbitrr, dryRun, errorText, fetchDistribution, fetchProblemTorrents } from "./services.js";
+import {
+  actOnRow,
+  dryRun,
+  errorText,
+  fetchDistribution,
+  fetchProblemTorrents,
+  type RowAction,
+} from "./services.js";
 import { renderApps, renderDistribution, renderServers, type SectionUi } from "./sections.js";
 import { cardStyles } from "./styles.js";
 import type {
@@ -201,10 +208,12 @@ export class QbitrrCard extends LitElement {
       ${p.rule ? html`<div class="muted">${humanize(p.rule)}${p.reason ? `: ${p.reason}` : ""}</div>` : nothing}
       <div class="actions">
         <button data-action="keep" ?disabled=${busy} aria-label="Keep ${p.name}"
-          @click=${() => this._act(p, "keep_torrent")}>Keep</button>
+          @click=${() => this._act(p, "keep")}>Keep</button>
+        <button data-action="recheck" ?disabled=${busy} aria-label="Recheck ${p.name}"
+          @click=${() => this._act(p, "recheck")}>Recheck</button>
         <button data-action="remove" class="danger" ?disabled=${busy}
           aria-label=${confirming ? `Confirm removing ${p.name}` : `Remove ${p.name}`}
-          @click=${() => (confirming ? this._act(p, "remove_torrent") : (this._confirm = p.key))}>
+          @click=${() => (confirming ? this._act(p, "remove") : (this._confirm = p.key))}>
           ${confirming ? "Confirm remove" : "Remove"}
         </button>
         ${confirming ? html`<button @click=${() => (this._confirm = null)}>Cancel</button>` : nothing}
@@ -213,14 +222,13 @@ export class QbitrrCard extends LitElement {
     </li>`;
   }
 
-  private async _act(p: Problem, service: "keep_torrent" | "remove_torrent"): Promise<void> {
+  private async _act(p: Problem, action: RowAction): Promise<void> {
     if (!this.hass) return;
     this._confirm = null;
     this._busy = new Set([...this._busy, p.key]);
     let result: RowResult;
     try {
-      await callQbitrr(this.hass, service, { config_entry_id: p.instance, hash: p.hash });
-      result = { ok: true, text: service === "keep_torrent" ? "Kept: protected and strikes cleared." : "Removed." };
+      result = { ok: true, text: await actOnRow(this.hass, action, p) };
     } catch (error) {
       result = { ok: false, text: errorText(error) };
     }

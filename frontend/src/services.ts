@@ -50,6 +50,35 @@ export function dryRun(hass: HomeAssistant): Promise<HandlingResponse> {
   return callQbitrr<HandlingResponse>(hass, "handle_torrents", { dry_run: true });
 }
 
+/** What a problem row's buttons do, each to one torrent of one server. */
+export type RowAction = "keep" | "recheck" | "remove";
+
+interface SelectionResponse {
+  instances: Record<string, { hashes: string[]; error: string | null }>;
+}
+
+/** Run a row's action; the text to show after it (a failed call throws). */
+export async function actOnRow(
+  hass: HomeAssistant,
+  action: RowAction,
+  row: { instance: string; hash: string },
+): Promise<string> {
+  if (action === "recheck") {
+    // A selection service: it answers, rather than fails, when the torrent has gone meanwhile.
+    const answer = await callQbitrr<SelectionResponse>(hass, "recheck_torrents", {
+      config_entry_id: row.instance,
+      hashes: [row.hash],
+    });
+    const chosen = answer.instances[row.instance]?.hashes ?? [];
+    return chosen.includes(row.hash)
+      ? "Recheck started: qBittorrent checks the data on disk."
+      : "Not on that server any more.";
+  }
+  const service = action === "keep" ? "keep_torrent" : "remove_torrent";
+  await callQbitrr(hass, service, { config_entry_id: row.instance, hash: row.hash });
+  return action === "keep" ? "Kept: protected and strikes cleared." : "Removed.";
+}
+
 /** The message of a failed call: Home Assistant's translated error text when it sent one. */
 export function errorText(error: unknown): string {
   if (error && typeof error === "object" && "message" in error) {

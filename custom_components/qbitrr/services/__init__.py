@@ -17,6 +17,7 @@ from .actions import (
     TAGS_SCHEMA,
     async_add_tags,
     async_pause_torrents,
+    async_recheck_torrents,
     async_remove_tags,
     async_resume_torrents,
 )
@@ -42,6 +43,7 @@ SERVICE_ADD_TAGS: Final = "add_tags"
 SERVICE_REMOVE_TAGS: Final = "remove_tags"
 SERVICE_PAUSE_TORRENTS: Final = "pause_torrents"
 SERVICE_RESUME_TORRENTS: Final = "resume_torrents"
+SERVICE_RECHECK_TORRENTS: Final = "recheck_torrents"
 SERVICE_SEARCH_MISSING: Final = "search_missing"
 SERVICE_SEARCH_CUTOFF_UNMET: Final = "search_cutoff_unmet"
 SERVICE_REMOVE_TORRENT: Final = "remove_torrent"
@@ -55,6 +57,7 @@ _SERVICES: Final = (
     (SERVICE_REMOVE_TAGS, async_remove_tags, TAGS_SCHEMA, False),
     (SERVICE_PAUSE_TORRENTS, async_pause_torrents, SELECTION_SCHEMA, False),
     (SERVICE_RESUME_TORRENTS, async_resume_torrents, SELECTION_SCHEMA, False),
+    (SERVICE_RECHECK_TORRENTS, async_recheck_torrents, SELECTION_SCHEMA, False),
     (SERVICE_SEARCH_MISSING, async_search_missing, SEARCH_WANTED_SCHEMA, False),
     (SERVICE_SEARCH_CUTOFF_UNMET, async_search_cutoff_unmet, SEARCH_WANTED_SCHEMA, False),
     (SERVICE_REMOVE_TORRENT, async_remove_torrent, APPROVAL_SCHEMA, False),

@@ -1,4 +1,4 @@
-"""Acting on chosen torrents: add or remove tags, pause, resume, on every server holding them.
+"""Acting on chosen torrents (tags, pause, resume, recheck) on every server holding them.
 
 Each server gets one request per call. A server that cannot be reached (or refuses) is reported
 with its error code while the others go ahead; when every targeted server failed the call
@@ -166,3 +166,8 @@ async def async_pause_torrents(call: ServiceCall) -> ServiceResponse:
 async def async_resume_torrents(call: ServiceCall) -> ServiceResponse:
     """Resume (qBittorrent 5: start) the chosen torrents."""
     return await _async_act(call, lambda client, hashes: client.resume(hashes))
+
+
+async def async_recheck_torrents(call: ServiceCall) -> ServiceResponse:
+    """Force a recheck of the chosen torrents' data on disk."""
+    return await _async_act(call, lambda client, hashes: client.recheck(hashes))
