@@ -208,7 +208,8 @@ class RecordedRequest:
     what the upstream answered (``None``: not forwarded, or unreachable). ``error`` explains
     anything unusual: the upstream unreachable, the client gone, a fault that could not apply.
     ``session_expired``: answered 403 by the proxy because its session cookie was expired by
-    ``FaultProxy.expire_sessions()`` (never forwarded).
+    ``FaultProxy.expire_sessions()`` (never forwarded). ``upstream_seconds``: how long the
+    upstream took to answer, from forwarding to its body read (0 when not forwarded).
     """
 
     method: str
@@ -223,6 +224,7 @@ class RecordedRequest:
     done: bool = True
     duration: float = 0.0
     session_expired: bool = False
+    upstream_seconds: float = 0.0
 
     def header(self, name: str) -> str | None:
         """Return the first request header called ``name`` (case-insensitive), if any."""
@@ -252,6 +254,7 @@ class _Entry:
     error: str | None = None
     finished: float | None = None
     session_expired: bool = False
+    upstream_seconds: float = 0.0
 
     def snapshot(self) -> RecordedRequest:
         end = self.finished if self.finished is not None else time.monotonic()
@@ -268,6 +271,7 @@ class _Entry:
             done=self.finished is not None,
             duration=end - self.started,
             session_expired=self.session_expired,
+            upstream_seconds=self.upstream_seconds,
         )
 
 
@@ -684,6 +688,7 @@ class FaultProxy(BackgroundServer):
         target = str(base) + request.rel_url.raw_path + (f"?{raw_query}" if raw_query else "")
         url = URL(target, encoded=True)
         has_body = bool(body) or "Content-Length" in request.headers
+        started = time.monotonic()
         try:
             async with session.request(
                 # qBittorrent sends a body after its HEAD replies, which no client's parser
@@ -699,7 +704,11 @@ class FaultProxy(BackgroundServer):
                     (key.decode("latin-1"), value.decode("latin-1"))
                     for key, value in response.raw_headers
                 )
-                self._update(entry, upstream_status=response.status)
+                self._update(
+                    entry,
+                    upstream_status=response.status,
+                    upstream_seconds=time.monotonic() - started,
+                )
                 result = _Upstream(response.status, response.reason or "", raw_headers, payload)
         except (aiohttp.ClientError, OSError, TimeoutError) as err:
             return _Upstream(

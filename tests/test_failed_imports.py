@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.qbitrr.api.arr import APPS as APP_TRAITS, parse_queue_record
 from custom_components.qbitrr.const import DOMAIN
-from custom_components.qbitrr.handling import runner
+from custom_components.qbitrr.handling import planning, runner
 from custom_components.qbitrr.handling.approvals import hold_removals
 from custom_components.qbitrr.handling.report import EVENT_IMPORT_BLOCKED
 from custom_components.qbitrr.model.arr import ArrApp
@@ -126,7 +126,9 @@ def _blocked(emulator: ArrEmulator, torrent: TorrentFile, message: str, records:
 
 def _later(monkeypatch: pytest.MonkeyPatch, minutes: int) -> None:
     """Make the runner's clock run `minutes` ahead (the servers keep real time)."""
-    monkeypatch.setattr(runner, "time", SimpleNamespace(time=lambda: time.time() + minutes * 60))
+    later = SimpleNamespace(time=lambda: time.time() + minutes * 60)
+    monkeypatch.setattr(runner, "time", later)
+    monkeypatch.setattr(planning, "time", later)
 
 
 async def _handle(hass: HomeAssistant, **data: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.qbitrr.const import DOMAIN
-from custom_components.qbitrr.handling import runner
+from custom_components.qbitrr.handling import planning
 from custom_components.qbitrr.handling.report import EVENT_TORRENT_ACTION
 from custom_components.qbitrr.hub import HUB_KEY, QbitrrHub
 from custom_components.qbitrr.policy.model import Plan, PolicyInput
@@ -221,13 +221,13 @@ async def test_the_plan_is_made_off_the_event_loop(
     add_arr_entry(hass, radarr_b, options=AT_ONCE)
     await setup_integration(hass)
     evaluated_on: list[int] = []
-    evaluate = runner.evaluate
+    evaluate = planning.evaluate
 
     def spy(data: PolicyInput) -> Plan:
         evaluated_on.append(threading.get_ident())
         return evaluate(data)
 
-    monkeypatch.setattr(runner, "evaluate", spy)
+    monkeypatch.setattr(planning, "evaluate", spy)
 
     response = await _handle(hass, dry_run=True)
 

@@ -26,7 +26,6 @@ from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.engine import evaluate
 from custom_components.qbitrr.policy.files import FileVerdict, with_bad_files
 from custom_components.qbitrr.policy.imports import is_blocked, matching, with_imports
-from custom_components.qbitrr.policy.inputs import torrent_info
 from custom_components.qbitrr.policy.model import (
     DEFAULT_IMPORT_PATTERNS,
     REMOVALS,
@@ -43,6 +42,7 @@ from custom_components.qbitrr.policy.model import (
     UnknownTorrentAction,
 )
 from custom_components.qbitrr.policy.torrents import distribution
+from custom_components.qbitrr.policy.views import torrent_info
 from custom_components.qbitrr.sensor import SENSORS
 from custom_components.qbitrr.services.views import _iso as iso
 from custom_components.qbitrr.snapshot import build_snapshot

@@ -8,9 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+import re
+from typing import Final
 
 from .api.maindata import Maindata
 from .const import (
+    QBIT_CHEAP_POLL_SECONDS,
+    QBIT_FULL_COST_INTERVAL,
+    QBIT_FULL_COST_TORRENTS,
     QBIT_IDLE_UPDATE_INTERVAL,
     QBIT_MAX_UPDATE_INTERVAL,
     QBIT_POLL_LOAD_FACTOR,
@@ -20,6 +25,10 @@ from .model.arr import ArrStatus, DiskSpace, DownloadClient, HealthMessage, Queu
 from .model.server import ServerState, SpeedLimit
 from .model.states import StateGroup, state_group
 from .model.torrent import Torrent
+
+# From qBittorrent 5 an incremental sync call costs the server little (the bench: on 5.3, 1/300
+# of a full one at 1,000 torrents); 4.x works through every torrent on each.
+_CHEAP_SYNC_MAJOR: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +134,25 @@ def is_active(snapshot: QbitSnapshot) -> bool:
 
 
 def next_interval(snapshot: QbitSnapshot, poll_seconds: float) -> timedelta:
-    """Return the wait before the next poll (the policy is described at QBIT_UPDATE_INTERVAL)."""
+    """Return the wait before the next poll (the policy is described at QBIT_UPDATE_INTERVAL).
+
+    ``poll_seconds``: the wall time of the poll that made ``snapshot``.
+    """
     base = QBIT_UPDATE_INTERVAL if is_active(snapshot) else QBIT_IDLE_UPDATE_INTERVAL
+    if (
+        poll_seconds >= QBIT_CHEAP_POLL_SECONDS
+        and len(snapshot.maindata.torrents) >= QBIT_FULL_COST_TORRENTS
+        and polls_cost_a_full_sync(snapshot)
+    ):
+        base = max(base, QBIT_FULL_COST_INTERVAL)
     load_bound = timedelta(seconds=poll_seconds * QBIT_POLL_LOAD_FACTOR)
     return min(max(base, load_bound), QBIT_MAX_UPDATE_INTERVAL)
+
+
+def polls_cost_a_full_sync(snapshot: QbitSnapshot) -> bool:
+    """Whether the server works through every torrent on each sync call (qBittorrent 4.x)."""
+    major = re.match(r"v?(\d+)", snapshot.app_version)
+    return major is not None and int(major.group(1)) < _CHEAP_SYNC_MAJOR
 
 
 @dataclass(frozen=True, slots=True)

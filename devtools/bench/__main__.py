@@ -66,15 +66,23 @@ def run(bench: Benchmark) -> list[Target]:
         f" {'library history' if settings.history else 'fresh magnets (--no-history)'},"
         f" workdir {bench.workdir}"
     )
-    run_policy(bench)
-    for major in settings.majors:
-        bench.run_version(major)
-    run_instances(bench)
-    run_handling(bench)
+    only = settings.scenarios
+    if "plan" in only:
+        with bench.machine.phase("policy plan"):
+            run_policy(bench)
+    if "polls" in only:
+        for major in settings.majors:
+            bench.run_version(major)
+    if "instances" in only:
+        run_instances(bench)
+    if "handling" in only:
+        with bench.machine.phase("handling"):
+            run_handling(bench)
     evaluate_targets(bench)
     elapsed = time.perf_counter() - started
     print(render(bench))
     failed = [t for t in bench.targets if not t.passed and not t.extra]
+    slowed = [t for t in failed if bench.machine.slowed(t.phase)]
     summary: Json = {
         "mode": "smoke" if settings.smoke else "full",
         "library_history": settings.history,
@@ -94,12 +102,29 @@ def run(bench: Benchmark) -> list[Target]:
         "handling": bench.handling_result,
         "targets": [t.as_json() for t in bench.targets],
         "failed": [f"{t.name} ({t.scope})" for t in failed],
+        "failed_while_slowed": [f"{t.name} ({t.scope})" for t in slowed],
         "all_pass": not failed,
+        "machine": bench.machine.as_json(),
         "elapsed_s": round(elapsed, 1),
     }
-    print(f"   elapsed {elapsed:.0f} s; {len(failed)} target(s) failed")
+    note = _slowed_note(bench, slowed)
+    print(f"   elapsed {elapsed:.0f} s; {len(failed)} target(s) failed{note}")
     print("BENCH_JSON " + json.dumps(summary, separators=(",", ":")), flush=True)
     return failed
+
+
+def _slowed_note(bench: Benchmark, slowed: list[Target]) -> str:
+    """What the summary says of the machine: failures in slowed phases, or slowed phases."""
+    phases = [phase for phase in bench.machine.phases.values() if phase.slowed]
+    if slowed:
+        names = ", ".join(f"{t.name} ({t.scope})" for t in slowed)
+        return (
+            f", {len(slowed)} of them measured while other processes slowed the machine"
+            f" (see the machine section): {names}"
+        )
+    if phases:
+        return f"; other processes slowed {len(phases)} timed phase(s) (see the machine section)"
+    return ""
 
 
 @contextlib.contextmanager

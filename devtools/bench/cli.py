@@ -10,7 +10,7 @@ from devtools import bench
 
 from .common import CHANGE_COUNTS
 from .handling import HANDLING_TORRENTS, SMOKE_HANDLING_TORRENTS
-from .runner import Settings
+from .runner import SCENARIO_GROUPS, Settings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -54,6 +54,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--reps and --instance-torrents must be positive")
     if args.handling_torrents < 0:
         parser.error("--handling-torrents must not be negative")
+    args.only = frozenset(x.strip() for x in str(args.only).split(",") if x.strip())
+    if not args.only or not args.only <= SCENARIO_GROUPS:
+        parser.error(f"--only: one or more of {', '.join(sorted(SCENARIO_GROUPS))}")
     return args
 
 
@@ -72,6 +75,13 @@ def _what_to_measure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--versions", default="4,5", help="qBittorrent majors to measure (default 4,5)"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(sorted(SCENARIO_GROUPS)),
+        help="comma-separated scenario groups to run: plan, polls (per server: bytes, CPU,"
+        " memory, event-loop stall), instances, handling (default: all); a targeted run,"
+        " only the targets of what ran are read",
     )
     parser.add_argument(
         "--instance-torrents",
@@ -103,6 +113,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             seed=args.seed,
             history=not args.no_history,
             handling_torrents=min(args.handling_torrents, SMOKE_HANDLING_TORRENTS),
+            scenarios=args.only,
         )
     return Settings(
         sizes=args.sizes,
@@ -116,4 +127,5 @@ def settings_from(args: argparse.Namespace) -> Settings:
         seed=args.seed,
         history=not args.no_history,
         handling_torrents=args.handling_torrents,
+        scenarios=args.only,
     )

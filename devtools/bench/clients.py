@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from unittest import mock
 
 import qbittorrentapi
@@ -28,6 +28,25 @@ if TYPE_CHECKING:
     import requests
 
     from devtools.qbittorrent_server import QbittorrentServer
+
+
+class Endpoint(Protocol):
+    """Where a client logs in: a server, or a proxy in front of one (its login passes through)."""
+
+    @property
+    def url(self) -> str:
+        """The WebUI's address."""
+        ...
+
+    @property
+    def username(self) -> str:
+        """The WebUI user."""
+        ...
+
+    @property
+    def password(self) -> str:
+        """Its password."""
+        ...
 
 
 class WireMeter:
@@ -77,7 +96,7 @@ class WireMeter:
 class Ours:
     """The integration's client polling one server, and the snapshot its last poll built."""
 
-    def __init__(self, server: QbittorrentServer, meter: WireMeter | None) -> None:
+    def __init__(self, server: Endpoint, meter: WireMeter | None) -> None:
         """Log in and read the versions, as after config entry setup."""
         self._server = server
         self._meter = meter

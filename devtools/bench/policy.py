@@ -6,18 +6,17 @@ from dataclasses import replace
 import gc
 import random
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
+from custom_components.qbitrr.handling.planning import Gathered, PlanMemory, Plans
+from custom_components.qbitrr.handling.seeding import SeedingServer, ServerClocks
+from custom_components.qbitrr.model.arr import DownloadClient, QueueItem
 from custom_components.qbitrr.model.server import ShareLimitFeatures
 from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy import model
-from custom_components.qbitrr.policy.engine import evaluate
-from custom_components.qbitrr.policy.seeding import (
-    SeedingInput,
-    SeedingPlan,
-    ServerLimits,
-    plan_seeding,
-)
+from custom_components.qbitrr.policy.files import FileVerdict
+from custom_components.qbitrr.policy.inputs import ArrView, InstanceView
+from custom_components.qbitrr.policy.seeding import SeedingInput, ServerLimits, plan_seeding
 from custom_components.qbitrr.policy.seeding_goals import (
     DAY,
     GoalAction,
@@ -31,6 +30,8 @@ from custom_components.qbitrr.policy.seeding_goals import (
 from .common import CATEGORIES, log, stats
 
 if TYPE_CHECKING:
+    from custom_components.qbitrr.coordinator import QbitCoordinator
+
     from .runner import Benchmark
 
 PLAN_TORRENTS: Final = 50_000
@@ -47,43 +48,201 @@ DONE_STATES: Final = frozenset({"stalledUP", "uploading", "pausedUP", "stoppedUP
 
 
 def run_policy(bench: Benchmark) -> None:
-    """Plan time for 50k synthetic torrents: every rule, the seeding goals included.
+    """One handling run's planning over 50k synthetic torrents, every rule enabled.
 
-    The target figure is a routine run: the goals were applied by an earlier run (torrents
-    that met theirs are stopped or gone, the server holds the limits), while the stalled
-    rules strike their usual tail. The first run after goals are turned on, when a third of
-    the library meets them at once, is reported beside it.
+    A run plans in its worker thread (`PlanMemory.plan`) in two steps, timed apart: it brings
+    its inputs up to date (the engine's views of the records that changed, each Arr's queue
+    entries), then runs every rule over them: the stalled-torrent rules with their guards, the
+    import and unmonitored rules, the file rule, and every server's seeding goals. The target
+    reads the rules; both steps together are reported beside it. The figures are a routine
+    run: an earlier run planned this library (its memory is kept), its seeding goals were
+    applied (torrents that met theirs are stopped or gone, the servers hold the limits), and
+    since then polls replaced the record of every torrent that moves data and every queue
+    record. The first run after Home Assistant starts, with nothing kept and a third of the
+    library meeting its goals at once, is reported beside it.
     """
     policy_input = synthetic_policy_input(PLAN_TORRENTS, bench.rng)
     first_inputs = synthetic_seeding_inputs(policy_input, bench.rng)
     settled_inputs = [settled(data) for data in first_inputs]
-    log(f"policy engine: evaluating {PLAN_TORRENTS:,} torrents, stalled rules and seeding goals")
+    log(f"policy engine: planning {PLAN_TORRENTS:,} torrents, every rule")
     reps = max(bench.s.reps, PLAN_REPS)
-    times, (plan, seeding) = _time_plans(policy_input, settled_inputs, reps)
-    first_times, (_, first) = _time_plans(policy_input, first_inputs, reps)
+    routine = _Library(policy_input, settled_inputs, bench.rng)
+    warm = _time_plans(routine, reps, cold=False)
+    first = _time_plans(_Library(policy_input, first_inputs, bench.rng), reps, cold=True)
+    plans, first_goals = warm.plans, [plan for _, plan in first.plans.seeding]
     bench.plan_result = {
         "present": True,
         "torrents": PLAN_TORRENTS,
-        "seconds": stats(times),
-        "actions": len(plan.actions) + sum(len(s.actions) for s in seeding),
-        "skipped": len(plan.skipped),
-        "first_run_seconds": stats(first_times),
-        "first_run_goal_actions": sum(len(s.actions) for s in first),
-        "first_run_share_limits": sum(len(h) for s in first for h in s.share_limits.values()),
+        "seconds": stats(warm.rules),
+        "inputs_seconds": stats(warm.inputs),
+        "whole_seconds": stats(warm.whole),
+        "actions": sum(len(plan.actions) for _, plan in plans.arrs)
+        + sum(len(plan.actions) for _, plan in plans.seeding),
+        "skipped": sum(len(plan.skipped) for _, plan in plans.arrs),
+        "file_steps": len(plans.file_steps),
+        "changed_per_run": routine.changed_per_run,
+        "first_run_seconds": stats(first.rules),
+        "first_run_whole_seconds": stats(first.whole),
+        "first_run_goal_actions": sum(len(plan.actions) for plan in first_goals),
+        "first_run_share_limits": sum(len(h) for p in first_goals for h in p.share_limits.values()),
     }
 
 
-def _time_plans(
-    policy_input: model.PolicyInput, seeding_inputs: list[SeedingInput], reps: int
-) -> tuple[list[float], tuple[model.Plan, list[SeedingPlan]]]:
-    result = _plan_all(policy_input, seeding_inputs)  # warm-up (imports, caches)
-    times: list[float] = []
+# States in which a torrent moves data: a poll between two runs replaces their records.
+_MOVING: Final = frozenset({"downloading", "uploading", "metaDL", "forcedMetaDL", "checkingDL"})
+
+
+class _Library:
+    """Three servers' records and three Arrs' queues, as a run gathers them."""
+
+    def __init__(
+        self, policy_input: model.PolicyInput, servers: list[SeedingInput], rng: random.Random
+    ) -> None:
+        self.servers = servers
+        # The records a run reads; polls replace some in place.
+        self.records = {s.instance: dict(s.torrents) for s in servers}
+        self.history = {arr: dict(policy_input.history) for arr in policy_input.arrs}
+        infos = {(t.instance, t.hash): t for t in policy_input.torrents}
+        # The run asks at most 100 tracker messages per server (handling/runner.py).
+        asked: dict[str, int] = {}
+        self.messages: dict[tuple[str, str], str | None] = {}
+        for key, info in infos.items():
+            if info.tracker_message is not None and asked.get(key[0], 0) < _MAX_LOOKUPS:
+                asked[key[0]] = asked.get(key[0], 0) + 1
+                self.messages[key] = info.tracker_message
+        # File lists are asked for 50 torrents per server and run (handling/files.py).
+        self.verdicts = {
+            key: FileVerdict((0,), ("Sample.exe",), all_bad=rng.random() < 0.5)  # noqa: PLR2004
+            for key in rng.sample(sorted(infos), 150)
+        }
+        self.arrs = _arr_views(policy_input, rng)
+        self.changed_per_run = sum(
+            t.state in _MOVING for torrents in self.records.values() for t in torrents.values()
+        )
+
+    def gathered(self) -> Gathered:
+        """What the run reads on the event loop."""
+        listed = frozenset(
+            item.torrent_hash for arr in self.arrs for item in arr.queue if item.torrent_hash
+        )
+        return Gathered(
+            instances=tuple(
+                InstanceView(s.instance, f"http://{s.instance}:8080", self.records[s.instance])
+                for s in self.servers
+            ),
+            judged=self.arrs,
+            every_arr=self.arrs,
+            skipped_arrs={},
+            titles={},
+            servers=tuple(
+                SeedingServer(
+                    cast("QbitCoordinator", None),  # planning never reaches the server
+                    s.instance,
+                    s.instance,
+                    self.records[s.instance],
+                    s.config,
+                    s.server.features,
+                )
+                for s in self.servers
+            ),
+            listed=listed,
+        )
+
+    def clocks(self) -> dict[str, ServerClocks]:
+        """The seeding clocks the run asked for, by server."""
+        return {s.instance: ServerClocks(dict(s.seeded)) for s in self.servers}
+
+    def poll(self) -> None:
+        """Poll as between two runs: every moving torrent's record and every queue record anew.
+
+        The queues come back equal (nothing was grabbed or imported in between), as new
+        objects, like a poll's.
+        """
+        for torrents in self.records.values():
+            for torrent_hash, torrent in list(torrents.items()):
+                if torrent.state in _MOVING:
+                    torrents[torrent_hash] = torrent._replace()
+        self.arrs = tuple(
+            replace(arr, queue=tuple(replace(item) for item in arr.queue)) for arr in self.arrs
+        )
+
+
+_MAX_LOOKUPS: Final = 100
+
+
+def _arr_views(policy_input: model.PolicyInput, rng: random.Random) -> tuple[ArrView, ...]:
+    """Each Arr's queue: a record per listed download, some of them blocked or unmonitored."""
+    queues: dict[str, list[QueueItem]] = {arr: [] for arr in policy_input.arrs}
+    for torrent_hash, entries in policy_input.queues.items():
+        for entry in entries:
+            blocked = rng.random() < 0.02  # noqa: PLR2004
+            queues[entry.arr].append(
+                QueueItem(
+                    id=entry.queue_id,
+                    torrent_hash=torrent_hash,
+                    status="completed" if blocked else "downloading",
+                    download_client=f"qBittorrent {entry.instance}" if entry.instance else None,
+                    media_id=entry.media_ids[0],
+                    tracked_state="importBlocked" if blocked else "downloading",
+                    tracked_status="warning" if blocked else "ok",
+                    status_messages=("Not an upgrade for existing movie file",) if blocked else (),
+                    monitored=rng.random() >= 0.01,  # noqa: PLR2004
+                )
+            )
+    clients = tuple(
+        DownloadClient(
+            f"qBittorrent {i}", "QBittorrent", enabled=True, category=None, host=i, port=8080
+        )
+        for i in INSTANCES
+    )
+    return tuple(
+        ArrView(
+            arr,
+            category,
+            replace(settings, remove_unmonitored=True),
+            tuple(queues[arr]),
+            clients,
+        )
+        for arr, (category, settings) in sorted(policy_input.arrs.items())
+    )
+
+
+class _Timed(NamedTuple):
+    """One scenario's times: the rules' plan, the inputs it needed, and both."""
+
+    rules: list[float]
+    inputs: list[float]
+    whole: list[float]
+    plans: Plans
+
+
+def _time_plans(library: _Library, reps: int, *, cold: bool) -> _Timed:
+    """Time one run's planning `reps` times; warm runs keep their memory between runs.
+
+    A run's planning is two steps, timed apart: bringing the inputs up to date (the views of
+    changed records, the queues' entries) and running every rule over them.
+    """
+    clocks = library.clocks()
+    memory = PlanMemory()
+    gathered = library.gathered()
+    result = memory.plan(gathered, library.messages, library.history, clocks, library.verdicts)
+    timed = _Timed([], [], [], result)
     for _ in range(reps):
+        if cold:
+            memory = PlanMemory()
+        else:
+            library.poll()
+        gathered = library.gathered()
         gc.collect()  # each repetition starts from the same heap (the collector stays on)
         t0 = time.perf_counter()
-        result = _plan_all(policy_input, seeding_inputs)
-        times.append(time.perf_counter() - t0)
-    return times, result
+        inputs = memory.inputs(NOW, gathered, library.messages, library.history, clocks)
+        t1 = time.perf_counter()
+        result = memory.rules(NOW, gathered, inputs, clocks, library.verdicts)
+        t2 = time.perf_counter()
+        timed.rules.append(t2 - t1)
+        timed.inputs.append(t1 - t0)
+        timed.whole.append(t2 - t0)
+    return timed._replace(plans=result)
 
 
 def settled(data: SeedingInput) -> SeedingInput:
@@ -104,13 +263,6 @@ def settled(data: SeedingInput) -> SeedingInput:
                 share_limit_action="Stop",
             )
     return replace(data, torrents=torrents)
-
-
-def _plan_all(
-    policy_input: model.PolicyInput, seeding_inputs: list[SeedingInput]
-) -> tuple[model.Plan, list[SeedingPlan]]:
-    """One handling run's planning: the stalled-torrent rules, then every server's goals."""
-    return evaluate(policy_input), [plan_seeding(data) for data in seeding_inputs]
 
 
 def synthetic_seeding_inputs(
@@ -144,6 +296,8 @@ def synthetic_seeding_inputs(
             category=info.category,
             tags=",".join(sorted(info.tags)),
             progress=info.progress,
+            dlspeed=info.dlspeed,
+            eta=info.eta,
             ratio=rng.choice((0.0, 0.4, 1.2, 2.5, 4.0)),
             added_on=info.added_on,
             last_activity=info.last_activity,

@@ -11,6 +11,7 @@ from .units import fmt_bytes, fmt_ratio, fmt_stats, fmt_time
 if TYPE_CHECKING:
     from .common import Json
     from .runner import Benchmark
+    from .targets import Target
 
 COLUMNS: Final = "{:<22} {:<14} {:>12} {:>12}  {:<34} {}"
 METRICS: Final = (
@@ -63,26 +64,51 @@ def render(bench: Benchmark) -> str:
         lines += _handling(bench.handling_result)
     if (plan := bench.plan_result) is not None:
         lines.append(
-            f"== policy plan, {plan['torrents']:,} torrents, stalled rules and seeding goals:"
+            f"== policy plan, {plan['torrents']:,} torrents, every rule, a routine run"
+            f" ({plan.get('changed_per_run', 0):,} records changed since the last):"
             f" {fmt_stats(plan['seconds'], fmt_time)} ({plan['actions']} actions,"
             f" {plan['skipped']} skipped) =="
         )
+        if "whole_seconds" in plan:
+            lines.append(
+                "   inputs brought up to date first:"
+                f" {fmt_stats(plan['inputs_seconds'], fmt_time)};"
+                f" the run's whole planning: {fmt_stats(plan['whole_seconds'], fmt_time)}"
+            )
         if "first_run_seconds" in plan:
             lines.append(
-                f"   first run after goals are turned on:"
-                f" {fmt_stats(plan['first_run_seconds'], fmt_time)}"
+                f"   first run (nothing kept; goals just turned on):"
+                f" {fmt_stats(plan['first_run_seconds'], fmt_time)}, whole planning"
+                f" {fmt_stats(plan['first_run_whole_seconds'], fmt_time)}"
                 f" ({plan['first_run_goal_actions']} goal actions,"
                 f" {plan['first_run_share_limits']} torrents' share limits)"
             )
+    lines += _machine(bench)
     lines += ["", f"== targets (medians; sizes at {bench.target_size:,} torrents) =="]
     for target in bench.targets:
         verdict = "PASS" if target.passed else "FAIL"
+        slowed = bench.machine.slowed(target.phase) if not target.passed else None
         lines.append(
             f"   {verdict:<4}  {target.name:<44} {target.scope:<34}"
-            f" {target.shown:>10}  (target {target.limit_shown}{_margin(target.margin)})"
+            f" {target.shown:>10}  (target {target.limit_shown}; {margin_text(target)})"
             + ("  [extra, not counted]" if target.extra else "")
+            + (f"  [machine slowed: {slowed.describe()}]" if slowed else "")
         )
     return "\n".join(lines)
+
+
+def _machine(bench: Benchmark) -> list[str]:
+    """The timed phases other processes slowed, if any."""
+    slowed = [phase for phase in bench.machine.phases.values() if phase.slowed]
+    if not slowed:
+        return []
+    return [
+        (
+            f"== machine: other processes slowed {len(slowed)} of {len(bench.machine.phases)}"
+            " timed phases; their timing figures measured the machine too =="
+        ),
+        *(f"   {phase.name}: {phase.describe()} over {phase.wall:.0f} s" for phase in slowed),
+    ]
 
 
 def _server_table(bench: Benchmark, result: Json) -> list[str]:
@@ -165,26 +191,52 @@ def _memory_and_notes(bench: Benchmark, result: Json) -> list[str]:
 
 
 def _instances(result: Json) -> list[str]:
-    """The 5-instance scenario: both kinds of refresh."""
+    """The 5-instance scenario: both kinds of refresh, latency-bound (the target), co-located."""
     lines = [
         (
             f"== 5 instances ({', '.join(result['versions'])}), {result['torrents_each']:,}"
-            " torrents each, ThreadPoolExecutor(5) =="
-        )
+            f" torrents each, ThreadPoolExecutor({result['workers']}) =="
+        ),
+        (
+            f"   latency-bound: each server behind a proxy holding each poll request"
+            f" {fmt_time(result['latency_s'])}; the target reads the round with the servers apart"
+        ),
     ]
-    for kind in ("full", "idle"):
-        row = result[kind]
-        lines.append(
-            f"   {kind:<5} refresh: concurrent {fmt_time(row['concurrent']['median'])},"
-            f" slowest alone {fmt_time(row['slowest_alone']['median'])},"
-            f" all alone in turn {fmt_time(row['sum_alone']['median'])},"
-            f" CPU used: client {fmt_time(row['client_cpu']['median'])}, servers"
-            f" {fmt_time(row['servers_cpu']['median'])} -> floor on {os.cpu_count()} cores"
-            f" {fmt_time(row['cpu_floor']['median'])};"
-            f" per-round ratio {fmt_stats(row['ratio'], lambda v: f'{v:.2f}x')};"
-            f" medians' ratio {row['ratio_of_medians']:.2f}x"
-        )
+    lines += [_instance_row(kind, result[kind]) for kind in ("full", "idle")]
+    lines.append(
+        f"   co-located (information): the servers and the client share {os.cpu_count()} cores"
+    )
+    lines += [_instance_row(kind, result["colocated"][kind]) for kind in ("full", "idle")]
     return [*lines, ""]
+
+
+def _instance_row(kind: str, row: Json) -> str:
+    """One kind of refresh: together, alone, CPU, ratios."""
+    return (
+        f"     {kind:<5} refresh: concurrent {fmt_time(row['concurrent']['median'])},"
+        f" slowest alone {fmt_time(row['slowest_alone']['median'])},"
+        f" all alone in turn {fmt_time(row['sum_alone']['median'])},"
+        f" CPU used: client {fmt_time(row['client_cpu']['median'])}, servers"
+        f" {fmt_time(row['servers_cpu']['median'])} -> floor on {os.cpu_count()} cores"
+        f" {fmt_time(row['cpu_floor']['median'])};"
+        f" per-round ratio {fmt_stats(row['ratio'], lambda v: f'{v:.2f}x')};"
+        f" medians' ratio {row['ratio_of_medians']:.2f}x" + _apart(row)
+    )
+
+
+def _apart(row: Json) -> str:
+    """Behind proxies: the servers' answer times, and the round as if each had its own machine."""
+    if "apart" not in row:
+        return ""
+    return (
+        f"\n       slowest server's answer alone"
+        f" {fmt_time(row['server_answer_alone']['median'])}, together"
+        f" {fmt_time(row['server_answer_together']['median'])} (their shared cores);"
+        f" with each answer as long as alone (servers apart):"
+        f" {fmt_time(row['apart']['median'])}, per-round ratio"
+        f" {fmt_stats(row['ratio_apart'], lambda v: f'{v:.2f}x')};"
+        f" medians' ratio {row['ratio_of_medians_apart']:.2f}x"
+    )
 
 
 def _handling(result: Json) -> list[str]:
@@ -222,11 +274,14 @@ def _handling(result: Json) -> list[str]:
     ]
 
 
-def _margin(margin: float | None) -> str:
-    """'; 2.4x under' (or '; 1.5x over') beside a limit."""
+def margin_text(target: Target) -> str:
+    """'2.4x under' or '1.5x over' beside a limit ('exact' / 'off by 3' for counts)."""
+    if target.exact:
+        return "exact" if target.passed else f"off by {target.value - target.limit:+,}"
+    margin = target.margin
     if margin is None:
-        return ""
-    return f"; {margin:,.3g}x under" if margin >= 1 else f"; {1 / margin:,.3g}x over"
+        return "nothing measured: under any limit"
+    return f"{margin:,.3g}x under" if margin >= 1 else f"{1 / margin:,.3g}x over"
 
 
 def target_note(bench: Benchmark, result: Json, attribute: str, scenario: str) -> str:
@@ -238,5 +293,7 @@ def target_note(bench: Benchmark, result: Json, attribute: str, scenario: str) -
     for target in bench.targets:
         if target.name == name and target.scope == scope:
             verdict = "PASS" if target.passed else "FAIL"
-            return f"{target.limit_shown} {verdict}" + (" (extra)" if target.extra else "")
+            return f"{target.limit_shown} {verdict} ({margin_text(target)})" + (
+                " (extra)" if target.extra else ""
+            )
     return ""

@@ -13,6 +13,7 @@ from devtools.qbittorrent_server import QbittorrentServer
 
 from .common import log
 from .fill import FLIP_TAG, Instance, fill, quiet
+from .machine import MachineWatch
 from .memory import measure_memory
 from .server_polls import measure_polls
 from .stall import measure_stall
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from .common import Json
     from .targets import Target
 
+# --only: plan (policy plan), polls (scenarios 1-5 and 8 per server), instances, handling.
+SCENARIO_GROUPS: Final = frozenset({"plan", "polls", "instances", "handling"})
 TARGET_SIZE: Final = 10_000  # the size the targets are read at (else the largest measured)
 
 
@@ -42,6 +45,7 @@ class Settings:
     seed: int
     history: bool  # torrents get a library's history (dates, totals) in their resume data
     handling_torrents: int  # stalled magnets for the handle_torrents run (0: not run)
+    scenarios: frozenset[str] = SCENARIO_GROUPS  # --only: which groups of scenarios run
 
 
 class Benchmark:
@@ -60,6 +64,7 @@ class Benchmark:
         self.plan_result: Json | None = None
         self.handling_result: Json | None = None
         self.targets: list[Target] = []
+        self.machine = MachineWatch()  # which phases other processes slowed
         self.interval: float = QBIT_UPDATE_INTERVAL.total_seconds()
         self.idle_interval: float = QBIT_IDLE_UPDATE_INTERVAL.total_seconds()
         # Incremental polls between the client's own periodic full resyncs.
@@ -108,9 +113,12 @@ class Benchmark:
                 fill(instance, size, self.rng, history=self.s.history)
                 rate = quiet(instance)
                 log(f"{instance.version} @ {size:,}: idle server uses {rate:.0%} of a core")
-                self.results.append(measure_polls(self, instance, size))
+                with self.machine.phase(f"polls {instance.version} @ {size:,}"):
+                    self.results.append(measure_polls(self, instance, size))
                 self.results[-1]["memory"] = measure_memory(self, instance, size)
-            self.stalls.append(measure_stall(self, instance, max(self.s.sizes)))
+            size = max(self.s.sizes)
+            with self.machine.phase(f"stall {instance.version} @ {size:,}"):
+                self.stalls.append(measure_stall(self, instance, size))
         finally:
             self.release([instance])
 

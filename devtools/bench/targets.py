@@ -14,14 +14,26 @@ if TYPE_CHECKING:
     from .runner import Benchmark
 
 # Ratio limits are "ours / baseline".
-BYTES_LIMIT: Final = 1 / 300
-CLIENT_CPU_LIMIT: Final = 1 / 50
+BYTES_LIMIT: Final = 1 / 400  # idle and 100 changed
+CLIENT_CPU_LIMIT: Final = 1 / 300  # idle
+CLIENT_CPU_CHANGED_LIMIT: Final = 1 / 50  # 100 changed
 SERVER_HOUR_LIMIT: Final = 1 / 3
-INSTANCES_LIMIT: Final = 1.3
-PLAN_LIMIT: Final = 0.100
-STALL_LIMIT: Final = 0.050
+INSTANCES_LIMIT: Final = 1.2  # latency-bound: each request held 300 ms
+PLAN_LIMIT: Final = 0.050
+WHOLE_PLAN_LIMIT: Final = 0.100  # the seeding issue's bar, for the whole planning step
+STALL_LIMIT: Final = 0.010  # full refresh in the executor
+HANDLING_STALL_LIMIT: Final = 0.050
 HANDLING_LIMIT: Final = 5.0  # seconds for one handle_torrents run over 10k struck torrents
-MODEL_LIMIT: Final = 1.0 * KB
+MODEL_LIMIT: Final = 0.4 * KB
+# (attribute, scenario) -> (limit, as shown)
+POLL_LIMITS: Final = {
+    ("wire", "idle"): (BYTES_LIMIT, "≤ 1/400"),
+    ("wire", "changed_100"): (BYTES_LIMIT, "≤ 1/400"),
+    ("wire", "idle_cycle"): (BYTES_LIMIT, "≤ 1/400"),
+    ("cpu", "idle"): (CLIENT_CPU_LIMIT, "≤ 1/300"),
+    ("cpu", "changed_100"): (CLIENT_CPU_CHANGED_LIMIT, "≤ 1/50"),
+    ("cpu", "idle_cycle"): (CLIENT_CPU_LIMIT, "≤ 1/300"),
+}
 
 
 @dataclass(slots=True)
@@ -37,6 +49,7 @@ class Target:
     strict: bool = False  # value < limit (else value <= limit)
     extra: bool = False  # beyond the brief's targets: shown, not counted in the exit status
     exact: bool = False  # a count that must be exactly the limit
+    phase: str = ""  # the timed phase it was measured in (MachineWatch), if timing matters
 
     @property
     def passed(self) -> bool:
@@ -64,6 +77,7 @@ class Target:
             "pass": self.passed,
             "margin": self.margin,
             "extra": self.extra,
+            "phase": self.phase,
         }
 
 
@@ -79,12 +93,27 @@ def evaluate_targets(bench: Benchmark) -> None:
         bench.targets.append(
             Target(
                 f"policy plan, {PLAN_TORRENTS // 1000}k torrents",
-                "stalled rules + seeding goals",
+                "every rule, routine run",
                 value,
                 PLAN_LIMIT,
                 fmt_time(value),
+                "< 50 ms",
+                strict=True,
+                phase="policy plan",
+            )
+        )
+        whole = bench.plan_result["whole_seconds"]["median"]
+        bench.targets.append(
+            Target(
+                f"policy plan with its inputs, {PLAN_TORRENTS // 1000}k torrents",
+                "views and queues brought up to date + every rule",
+                whole,
+                WHOLE_PLAN_LIMIT,
+                fmt_time(whole),
                 "< 100 ms",
                 strict=True,
+                extra=True,
+                phase="policy plan",
             )
         )
     if bench.handling_result is not None:
@@ -98,8 +127,9 @@ def evaluate_targets(bench: Benchmark) -> None:
                 value,
                 STALL_LIMIT,
                 fmt_time(value),
-                "< 50 ms",
+                "< 10 ms",
                 strict=True,
+                phase=f"stall {stall['version']} @ {stall['size']:,}",
             )
         )
 
@@ -111,53 +141,71 @@ def _poll_targets(result: Json) -> list[Target]:
     targets: list[Target] = []
     # The brief's rows read single incremental polls; the idle+resyncs rows (extra, not
     # counted) hold the same limits against the average over the client's resync cycle.
-    for attribute, label, limit, limit_shown in (
-        ("wire", "poll bytes", BYTES_LIMIT, "≤ 1/300"),
-        ("cpu", "client CPU", CLIENT_CPU_LIMIT, "≤ 1/50"),
-    ):
-        for scenario in ("idle", "changed_100", "idle_cycle"):
-            value = metrics[attribute][scenario]["ratio"]["median"]
-            targets.append(
-                Target(
-                    f"{label}, {SCENARIO_LABELS[scenario]} vs full",
-                    scope,
-                    value,
-                    limit,
-                    fmt_ratio(value),
-                    limit_shown,
-                    extra=scenario == "idle_cycle",
-                )
+    phase = f"polls {scope}"
+    for (attribute, scenario), (limit, limit_shown) in POLL_LIMITS.items():
+        label = "poll bytes" if attribute == "wire" else "client CPU"
+        value = metrics[attribute][scenario]["ratio"]["median"]
+        targets.append(
+            Target(
+                f"{label}, {SCENARIO_LABELS[scenario]} vs full",
+                scope,
+                value,
+                limit,
+                fmt_ratio(value),
+                limit_shown,
+                extra=scenario == "idle_cycle",
+                phase=phase if attribute == "cpu" else "",
             )
+        )
     for name in ("idle", "active"):
-        value = metrics["server_cpu_per_hour"][name]["ratio"]["median"]
+        row = metrics["server_cpu_per_hour"][name]
+        value = row["ratio"]["median"]
+        # What the bound costs the user: the seconds between polls the integration chose.
+        every = row["ours_interval_s"]["median"]
         targets.append(
             Target(
                 f"server CPU per hour, {name}, vs baseline",
                 scope,
                 value,
                 SERVER_HOUR_LIMIT,
-                fmt_ratio(value),
+                f"{fmt_ratio(value)}, polls every {every:.0f} s",
                 "≤ 1/3",
+                phase=phase,
             )
         )
     value = result["memory"]["ours"]["median"]
     targets.append(
-        Target("held model per torrent", scope, value, MODEL_LIMIT, fmt_bytes(value), "≤ 1.0 kB")
+        Target("held model per torrent", scope, value, MODEL_LIMIT, fmt_bytes(value), "≤ 400 B")
     )
     return targets
 
 
 def _instance_targets(result: Json) -> list[Target]:
-    """Both kinds of refresh: the full one (start-up, resyncs) and the routine one."""
+    """Both kinds of refresh (full: start-up, resyncs; routine), three ways.
+
+    The target reads the latency-bound round with each server's answer as long as it took
+    alone (the servers on machines of their own: what is left is qbitrr's). Shown beside it,
+    not counted: the same round as measured, the five servers' answers slowed by sharing this
+    machine's cores, and the servers co-located without latency (the machine's figure).
+    """
+    latency = f"{result['latency_s'] * 1e3:.0f} ms/request"
+    rows = (
+        (False, f"{latency}, servers apart", result, "ratio_of_medians_apart"),
+        (True, latency, result, "ratio_of_medians"),
+        (True, "co-located", result["colocated"], "ratio_of_medians"),
+    )
     return [
         Target(
             f"5 instances {kind} refresh vs slowest alone",
-            f"5 x {result['torrents_each']:,}",
-            result[kind]["ratio_of_medians"],
+            f"5 x {result['torrents_each']:,}, {where}",
+            row[kind][key],
             INSTANCES_LIMIT,
-            f"{result[kind]['ratio_of_medians']:.2f}x",
-            "≤ 1.3x",
+            f"{row[kind][key]:.2f}x",
+            "≤ 1.2x",
+            extra=extra,
+            phase="instances, co-located" if row is not result else "instances, latency-bound",
         )
+        for extra, where, row, key in rows
         for kind in ("full", "idle")
     ]
 
@@ -182,15 +230,24 @@ def _handling_targets(result: Json) -> list[Target]:
     struck = min(result["struck"], result["struck_on_server"])
     counts.append(("handle_torrents: torrents struck", struck, torrents))
     return [
-        Target("handle_torrents run", scope, seconds, HANDLING_LIMIT, fmt_time(seconds), "≤ 5 s"),
+        Target(
+            "handle_torrents run",
+            scope,
+            seconds,
+            HANDLING_LIMIT,
+            fmt_time(seconds),
+            "≤ 5 s",
+            phase="handling",
+        ),
         Target(
             "event-loop stall, handle_torrents (max)",
             scope,
             stall,
-            STALL_LIMIT,
+            HANDLING_STALL_LIMIT,
             fmt_time(stall),
             "< 50 ms",
             strict=True,
+            phase="handling",
         ),
         *(
             Target(name, scope, value, limit, f"{value:,}", f"= {limit:,}", exact=True)

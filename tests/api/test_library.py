@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
 import qbittorrentapi
 from qbittorrentapi.definitions import APINames
 
@@ -31,9 +32,33 @@ def test_the_session_reset_exists() -> None:
 def test_raw_body_and_session_drop_on_a_real_server(qbt: QbittorrentServer) -> None:
     client = qbt.client()
     body = library.post_raw(client, APINames.Sync, "maindata", {"rid": 0})
-    assert isinstance(body, bytes)
+    assert isinstance(body, bytearray)  # read in chunks, never joined in one call
     assert body.startswith(b"{")
     assert b'"rid"' in body
     library.drop_session(client)
     # The next call opens a new session (logging in again) and works.
+    assert isinstance(client.app_version(), str)
+
+
+def test_the_environment_is_read_once_not_per_request(
+    qbt: QbittorrentServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/a/bundle.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    remote = library.environment_arguments("https://qbt.example:8080", verify=True)
+    assert remote["verify"] == "/a/bundle.pem"
+    assert remote["proxies"].get("https") == "http://proxy.invalid:3128"
+    assert library.environment_arguments("https://qbt.example", verify=False)["verify"] is False
+    monkeypatch.setenv("NO_PROXY", "qbt.example")
+    assert library.environment_arguments("https://qbt.example:8080", verify=True)["proxies"] == {}
+
+    client = qbt.client()
+    library.ignore_environment(client)
+    assert client._session.trust_env is False
+    # A reset session is made trusting the environment again, and set apart once more.
+    library.drop_session(client)
+    library.ignore_environment(client)
+    assert client._session.trust_env is False
     assert isinstance(client.app_version(), str)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -70,6 +71,23 @@ def test_idle_reply_changes_nothing_but_rid() -> None:
     assert merged.torrents == model.torrents
     assert merged.categories == model.categories
     assert merged.tags == model.tags
+    # Nothing to copy: the records are shared, not copied 10,000 at a time.
+    assert merged.torrents is model.torrents
+
+
+def test_a_change_copies_the_records_and_leaves_the_previous_model_alone() -> None:
+    model = merge_maindata(None, FULL)
+    merged = merge_maindata(model, {"rid": 2, "torrents_removed": ["aa"]})
+    assert set(merged.torrents) == {"bb"}
+    assert set(model.torrents) == {"aa", "bb"}
+    assert merged.removed == {"aa"}
+
+
+def test_a_full_reply_lists_no_changes() -> None:
+    # Every record of a full reply is new: followers take them all, not a set of 10,000 hashes.
+    model = merge_maindata(None, FULL)
+    assert model.full
+    assert model.changed == frozenset()
 
 
 def test_full_update_replaces_everything() -> None:
@@ -168,3 +186,30 @@ def test_large_reply_is_decoded_torrent_by_torrent() -> None:
 def test_unparseable_replies_raise_value_error(body: bytes) -> None:
     with pytest.raises(ValueError):
         parse_maindata(body)
+
+
+def test_a_large_reply_is_decoded_from_a_buffer_as_from_bytes() -> None:
+    # The client reads the body into a bytearray (see api/library.py), never decoding it whole.
+    torrents = {
+        f"{n:040x}": {"name": f"T{{{n}}}" * 40, "ratio": 0.5, "magnet_uri": "m"}
+        for n in range(5000)
+    }
+    reply = {"rid": 3, "full_update": True, "torrents": torrents}
+    body = json.dumps(reply).encode()
+    assert len(body) > 1_000_000
+    parsed = parse_maindata(bytearray(body))
+    # Decoded torrent by torrent (the "}" in names included): only the kept fields remain.
+    kept = {h: {"name": t["name"], "ratio": 0.5} for h, t in torrents.items()}
+    assert parsed == {**reply, "torrents": kept}
+
+
+def test_a_large_reply_with_what_orjson_refuses_falls_back_to_the_plain_parse() -> None:
+    reply = {
+        "rid": 4,
+        "torrents": {f"{n:040x}": {"name": "x" * 300, "ratio": math.nan} for n in range(4000)},
+    }
+    body = json.dumps(reply, allow_nan=True).encode()
+    assert len(body) > 1_000_000
+    parsed = parse_maindata(body)
+    assert len(parsed["torrents"]) == 4000
+    assert merge_maindata(None, parsed).torrents[f"{7:040x}"].ratio == 0.0

@@ -121,3 +121,17 @@ def test_server_state_keeps_unknown_apart_from_zero() -> None:
     assert state == ServerState(dl_info_speed=12, up_info_speed=0, connection_status="connected")
     assert state.merged({"dl_info_speed": None}).dl_info_speed is None
     assert state.merged({"dl_info_speed": True}).dl_info_speed is None
+
+
+def test_values_most_torrents_share_are_one_object() -> None:
+    # Decoded from two replies, as two torrents' values would be: equal but distinct objects.
+    never = int("8640000")
+    first = updated_torrent(None, {"eta": never, "progress": float("1.0"), "ratio": float("0")})
+    second = updated_torrent(None, {"eta": int("8640000"), "progress": 1.0, "ratio": 0.0})
+    assert first is not None
+    assert second is not None
+    assert first.eta is second.eta
+    assert first.progress is second.progress
+    assert first.ratio is second.ratio
+    assert (first.eta, first.progress, first.ratio) == (8_640_000, 1.0, 0.0)
+    assert type(first.progress) is float

@@ -8,10 +8,12 @@ poll of an idle server cost a few hundred bytes instead of the whole torrent lis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+import itertools
 import json
 import re
+import time
 from typing import Any
 
 import orjson
@@ -30,7 +32,7 @@ class Maindata:
     tags: frozenset[str] = frozenset()
     server_state: ServerState = field(default_factory=ServerState)
     # Hashes the last reply added or changed, and removed, so followers need not compare all;
-    # meaningless when `full` (the reply replaced everything).
+    # empty when `full` (the reply replaced everything: every record is new).
     changed: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
     full: bool = True
@@ -38,85 +40,116 @@ class Maindata:
 
 # Replies larger than this are decoded torrent by torrent (see parse_maindata).
 _CHUNKED_ABOVE = 1_000_000
-_TORRENTS_KEY = re.compile(r'"torrents"\s*:\s*\{')
-_DECODER = json.JSONDecoder()
-_WHITESPACE = " \t\n\r"
+_TORRENTS_KEY = re.compile(rb'"torrents"\s*:\s*\{')
+_WHITESPACE = b" \t\n\r"
+_QUOTE, _COLON, _COMMA, _CLOSE = b'"', ord(":"), ord(","), ord("}")
+# A torrent's slice is widened to the next "}" at most this often (names may hold some) before
+# the plain parse takes over.
+_WIDENINGS = 256
 
 
-def parse_maindata(body: bytes) -> dict[str, Any]:
+# Long loops here let other threads take the GIL every this many seconds of work.
+_BREAK_AFTER = 0.002
+_BREAK_CHECK = 256  # items between looks at the clock
+
+
+def _paced[T](items: Iterable[T]) -> Iterator[T]:
+    """Yield `items`, letting other threads run every couple of milliseconds.
+
+    A pure-Python loop gives the GIL up only when a waiting thread has waited out the switch
+    interval (5 ms), and Home Assistant's event loop waits twice per wake-up (its timer, then
+    its task): ~10 ms stalls for as long as a full reply is merged. A zero sleep hands the GIL
+    over at once.
+    """
+    last = time.perf_counter()
+    for count, item in enumerate(items, 1):
+        yield item
+        if not count % _BREAK_CHECK and time.perf_counter() - last > _BREAK_AFTER:
+            time.sleep(0)
+            last = time.perf_counter()
+
+
+def parse_maindata(body: bytes | bytearray) -> dict[str, Any]:
     """Decode a `sync/maindata` reply; raise ValueError when it is not a JSON object.
 
     One `json.loads` of a 10,000-torrent reply (11-15 MB) holds the GIL for ~150 ms, which
-    freezes Home Assistant's event loop though the parse runs in the executor. A large reply
-    is therefore decoded one torrent at a time, so the loop runs between torrents, keeping
-    only the fields the model reads. Anything unexpected falls back to the one-shot parse.
+    freezes Home Assistant's event loop though the parse runs in the executor; so would one
+    `decode` of the body (~10 ms). A large reply is therefore decoded from its bytes one
+    torrent at a time, so the loop runs between torrents, keeping only the fields the model
+    reads. Anything unexpected falls back to the one-shot parse.
     """
-    text = body.decode("utf-8")
-    found = _TORRENTS_KEY.search(text) if len(text) > _CHUNKED_ABOVE else None
+    found = _TORRENTS_KEY.search(body) if len(body) > _CHUNKED_ABOVE else None
     if found is not None:
         try:
-            return _parse_torrent_by_torrent(text, found.start(), found.end())
+            return _parse_torrent_by_torrent(body, found.start(), found.end())
         except ValueError, IndexError:
             pass  # not the layout we expect: the plain parse below decides
-    reply = json.loads(text)
+    reply = json.loads(body.decode("utf-8"))
     if not isinstance(reply, dict):
         raise ValueError("not a JSON object")  # noqa: TRY004 - a ValueError to callers
     return reply
 
 
-def _skip_whitespace(text: str, position: int) -> int:
+def _skip_whitespace(text: bytes | bytearray, position: int) -> int:
     while text[position] in _WHITESPACE:
         position += 1
     return position
 
 
-def _decode_value(text: str, start: int) -> tuple[Any, int]:
-    """Decode the JSON value at `start` (no whitespace before it); return it and its end.
+def _decode_value(text: bytes | bytearray, view: memoryview, start: int) -> tuple[Any, int]:
+    """Decode the JSON object at `start` (no whitespace before it); return it and its end.
 
     A torrent is a flat object, so the first "}" closes it: orjson (Home Assistant's JSON
     library, several times faster than json's scanner) decodes that slice. A slice that is not
-    one whole value (a "}" inside a string, a nested value, no object at all) is invalid JSON,
-    and json's scanner, which finds the end itself, decodes it instead.
+    one whole value is invalid JSON (a "}" inside a name leaves its string open), so it is
+    widened to the next "}" a few times; anything else (a nested value, NaN, no object at
+    all) raises ValueError, and the caller's plain parse decides.
     """
-    end = text.find("}", start) + 1
-    try:
-        return orjson.loads(text[start:end]), end
-    except orjson.JSONDecodeError:
-        return _DECODER.raw_decode(text, start)
+    end = start
+    for _ in range(_WIDENINGS):
+        end = text.find(b"}", end) + 1
+        if end == 0:
+            break
+        try:
+            return orjson.loads(view[start:end]), end
+        except orjson.JSONDecodeError:
+            continue
+    raise ValueError("not a flat object")
 
 
-def _read_key(text: str, position: int) -> tuple[str, int]:
+def _read_key(text: bytes | bytearray, position: int) -> tuple[str, int]:
     """Read the object key at `position` (its opening quote); return it and the position after.
 
     Keys here are info-hashes: plain hex. A key with an escape is not what we expect, and the
     caller's fallback (the plain parse) decodes the reply instead.
     """
-    if text[position] != '"':
+    if text[position : position + 1] != _QUOTE:
         raise ValueError("expected a key")
-    end = text.index('"', position + 1)
+    end = text.index(_QUOTE, position + 1)
     key = text[position + 1 : end]
-    if "\\" in key:
+    if b"\\" in key:
         raise ValueError("escaped key")
-    return key, end + 1
+    return key.decode("utf-8"), end + 1
 
 
-def _parse_torrent_by_torrent(text: str, start: int, position: int) -> dict[str, Any]:
+def _parse_torrent_by_torrent(text: bytes | bytearray, start: int, position: int) -> dict[str, Any]:
     torrents: dict[str, dict[str, Any]] = {}
-    while True:
-        position = _skip_whitespace(text, position)
-        if text[position] == "}":
-            break
-        key, position = _read_key(text, position)
-        position = _skip_whitespace(text, position)
-        if text[position] != ":":
-            raise ValueError("expected a colon")
-        value, position = _decode_value(text, _skip_whitespace(text, position + 1))
-        if isinstance(value, dict):
-            torrents[key] = {k: v for k, v in value.items() if k in TORRENT_FIELDS}
-        position = _skip_whitespace(text, position)
-        if text[position] == ",":
-            position += 1
-    rest = json.loads(f'{text[:start]}"torrents":{{}}{text[position + 1 :]}')
+    with memoryview(text) as view:
+        for _ in _paced(itertools.repeat(None)):
+            position = _skip_whitespace(text, position)
+            if text[position] == _CLOSE:
+                break
+            key, position = _read_key(text, position)
+            position = _skip_whitespace(text, position)
+            if text[position] != _COLON:
+                raise ValueError("expected a colon")
+            value, position = _decode_value(text, view, _skip_whitespace(text, position + 1))
+            if isinstance(value, dict):
+                torrents[key] = {k: v for k, v in value.items() if k in TORRENT_FIELDS}
+            position = _skip_whitespace(text, position)
+            if text[position] == _COMMA:
+                position += 1
+    rest = json.loads(bytes(text[:start]) + b'"torrents":{}' + bytes(text[position + 1 :]))
     # The key found must have been the top-level one that was just emptied.
     if not isinstance(rest, dict) or rest.get("torrents") != {}:
         raise ValueError("unexpected layout")
@@ -144,9 +177,17 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
     rid = reply.get("rid")
     new_rid = rid if isinstance(rid, int) and not isinstance(rid, bool) else base.rid
 
-    torrents: dict[str, Torrent] = dict(base.torrents)
+    # Records are shared with the previous model, which nobody mutates: the torrents are copied
+    # only when the reply touches them (an idle poll of 10,000 would copy them for nothing).
+    partials = _as_mapping(reply.get("torrents"))
+    gone = _as_names(reply.get("torrents_removed"))
+    torrents: dict[str, Torrent] = (
+        dict(base.torrents)
+        if partials or gone or not isinstance(base.torrents, dict)
+        else base.torrents
+    )
     changed: set[str] = set()
-    for torrent_hash, partial in _as_mapping(reply.get("torrents")).items():
+    for torrent_hash, partial in _paced(partials.items()):
         if not isinstance(partial, Mapping):
             continue
         updated = updated_torrent(torrents.get(torrent_hash), partial)
@@ -155,7 +196,7 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         torrents[torrent_hash] = updated
         changed.add(torrent_hash)
     removed: set[str] = set()
-    for torrent_hash in _as_names(reply.get("torrents_removed")):
+    for torrent_hash in gone:
         if torrents.pop(torrent_hash, None) is not None:
             removed.add(torrent_hash)
 
@@ -178,7 +219,7 @@ def merge_maindata(previous: Maindata | None, reply: Mapping[str, Any]) -> Maind
         categories=categories,
         tags=frozenset(tags),
         server_state=server_state,
-        changed=frozenset(changed),
+        changed=frozenset() if full else frozenset(changed),
         removed=frozenset(removed),
         full=full,
     )

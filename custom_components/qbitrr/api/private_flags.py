@@ -38,7 +38,10 @@ class PrivateFlags:
         """Start knowing nothing."""
         # hash -> 1 private, 0 public, -1 asked but not told (4.5.0): never asked again.
         self._answers: dict[str, int] = {}
-        self._unasked: set[str] = set()  # listed torrents to ask about, while the list lacks it
+        # Listed torrents to ask about (not answered, with their metadata), while the list
+        # lacks the flag. A torrent is sorted in or out only when a reply brings or changes
+        # it: its state changes only then, so an idle poll looks at none of a large library.
+        self._unasked: set[str] = set()
         self._unapplied: set[str] = set()  # answered since the records last took the answers
         self.listed = False  # the server's list carries the flag: nothing to ask
 
@@ -73,16 +76,25 @@ class PrivateFlags:
         if self.listed:
             self._unasked.clear()
             return
-        self._unasked.update(h for h in new if h not in self._answers)
+        unasked, answers = self._unasked, self._answers
+        for torrent_hash in new:
+            if torrent_hash in answers:
+                continue
+            torrent = torrents.get(torrent_hash)
+            if torrent is not None and torrent.state not in _NO_METADATA:
+                unasked.add(torrent_hash)
+            else:
+                unasked.discard(torrent_hash)  # back to a magnet: asked once it has metadata
 
     def to_ask(self, maindata: Maindata, limit: int) -> list[str]:
         """Return the newest torrents not asked yet that have their metadata, at most `limit`."""
+        if not self._unasked:
+            return []  # caught up (or a library of magnets): nothing to look at
         torrents = maindata.torrents
         ready = (
             (torrent.added_on, torrent_hash)
             for torrent_hash in self._unasked
             if (torrent := torrents.get(torrent_hash)) is not None
-            and torrent.state not in _NO_METADATA
         )
         return [torrent_hash for _, torrent_hash in heapq.nlargest(limit, ready)]
 

@@ -15,6 +15,7 @@ from typing import Concatenate
 import qbittorrentapi
 
 from ..model.server import ShareLimitFeatures, SpeedLimit, speed_limits
+from .library import ignore_environment
 from .qbit_errors import QbitConflictError, QbitError, QbitNotQbittorrentError, translate_errors
 
 
@@ -33,7 +34,12 @@ class LockedSession:
         return self._uses_api_key
 
     def _translated(self) -> AbstractContextManager[None]:
-        """Map the library's exceptions onto ours, knowing how this client authenticates."""
+        """Map the library's exceptions onto ours, knowing how this client authenticates.
+
+        Every request is sent inside this, so it also keeps the session from reading the
+        environment per request (the client passes what it read there once).
+        """
+        ignore_environment(self._api)
         return translate_errors(api_key=self._uses_api_key)
 
 

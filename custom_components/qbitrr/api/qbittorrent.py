@@ -22,7 +22,7 @@ from qbittorrentapi.definitions import APINames
 from ..model.properties import TorrentProperties
 from ..model.server import ShareLimitFeatures
 from ..model.url import normalize_url
-from .library import drop_session, pin_credentials, post_raw
+from .library import drop_session, environment_arguments, pin_credentials, post_raw
 from .maindata import Maindata, merge_maindata, parse_maindata, with_share_limits
 from .private_flags import PrivateFlags, lists_private
 from .qbit_errors import (
@@ -119,9 +119,13 @@ class QbittorrentClient(QbitFiles, QbitLogin):
             api_key=api_key or None,
             VERIFY_WEBUI_CERTIFICATE=verify_ssl,
             FORCE_SCHEME_FROM_HOST=True,
-            # `verify` per request too: requests lets REQUESTS_CA_BUNDLE in the environment
-            # override a session-wide verify=False.
-            REQUESTS_ARGS={"timeout": timeout or DEFAULT_TIMEOUT, "verify": verify_ssl},
+            # `verify` and the proxies per request, read from the environment once: the
+            # session does not read it (see `ignore_environment`), and a session-wide
+            # verify=False would lose to REQUESTS_CA_BUNDLE if it did.
+            REQUESTS_ARGS={
+                "timeout": timeout or DEFAULT_TIMEOUT,
+                **environment_arguments(self.url, verify=verify_ssl),
+            },
             SIMPLE_RESPONSES=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import time
 from typing import Any, Final
 
@@ -24,17 +24,13 @@ from ..coordinator import ArrCoordinator, QbitCoordinator
 from ..entries import arr_coordinators, qbit_coordinators, qbit_entries, reachable_instances
 from ..errors import ARR_UNAVAILABLE
 from ..model.torrent import TorrentKey
-from ..policy.engine import evaluate
-from ..policy.files import FileStep, FileVerdict, with_bad_files
-from ..policy.imports import with_imports
-from ..policy.inputs import ArrView, InstanceView, build_inputs
+from ..policy.inputs import ArrView, InstanceView
 from ..policy.model import REMOVALS, Action, HistoryEntry, Plan, PolicyInput
 from ..policy.options import settings_from_options
-from ..policy.seeding import SeedingPlan
-from ..policy.seeding_goals import RiskCheck
 from .approvals import hold_removals, remember_pending
 from .executor import RESULT_FAILED, Outcome, OutcomeKey, PlanExecutor
 from .files import FileChecks, render_skipped_files
+from .planning import TRACKER_STATES, Gathered, PlanMemory, Plans, data_arr, private_candidates
 from .report import (
     EVENT_HANDLING_SUMMARY,
     EVENT_IMPORT_BLOCKED,
@@ -45,95 +41,14 @@ from .report import (
     RunReport,
     render,
 )
-from .seeding import (
-    SeedingServer,
-    ServerClocks,
-    arr_listed,
-    async_clocks,
-    async_set_limits,
-    gather_servers,
-    plan_servers,
-)
+from .seeding import arr_listed, async_clocks, async_set_limits, gather_servers
 from .store import HistoryStore
 
 # The category's other-case spellings counted as the Arr's: (category, kept apart) -> aliases.
 type AliasLookup = Callable[[str, frozenset[str]], frozenset[str]]
 SIGNAL_RUN_COMPLETED: Final = f"{DOMAIN}_run_completed"
 # Tracker messages cost one request per torrent: ask only for likely candidates, and few.
-_TRACKER_STATES: Final = frozenset({"metaDL", "stalledDL", "error"})
 _MAX_TRACKER_LOOKUPS: Final = 100
-
-
-@dataclass(frozen=True, slots=True)
-class _Gathered:
-    """What a run reads from Home Assistant, taken on the event loop."""
-
-    instances: tuple[InstanceView, ...]
-    judged: tuple[ArrView, ...]
-    every_arr: tuple[ArrView, ...]
-    skipped_arrs: Mapping[str, tuple[str, str]]
-    titles: Mapping[str, str]  # entry id -> title, for the response
-    servers: tuple[SeedingServer, ...]  # reachable servers, for their seeding goals
-    listed: frozenset[str] | None  # hashes some Arr lists (None: an Arr's queue is unknown)
-
-
-@dataclass(frozen=True, slots=True)
-class _Plans:
-    """A run's plans: each judged Arr's, and each server's seeding plan."""
-
-    arrs: list[tuple[PolicyInput, Plan]]
-    seeding: list[tuple[SeedingServer, SeedingPlan]]
-    file_steps: tuple[FileStep, ...] = ()  # bad files to set to "do not download"
-
-
-def _plan(
-    gathered: _Gathered,
-    messages: Mapping[TorrentKey, str | None],
-    history: Mapping[str, Mapping[TorrentKey, HistoryEntry]],
-    clocks: Mapping[str, ServerClocks],
-    verdicts: Mapping[TorrentKey, FileVerdict],
-) -> _Plans:
-    """Build every judged Arr's input and every server's, and plan them (in a worker thread)."""
-    now = int(time.time())
-    inputs = build_inputs(
-        now,
-        instances=gathered.instances,
-        judged=gathered.judged,
-        every_arr=gathered.every_arr,
-        messages=messages,
-        history=history,
-        risks={
-            server.entry_id: RiskCheck(server.config, clocks[server.entry_id].seeded)
-            for server in gathered.servers
-            if server.entry_id in clocks
-        },
-    )
-    queues = {arr.entry_id: arr.queue for arr in gathered.judged}
-    files = with_bad_files(
-        [(data, with_imports(data, queues[data_arr(data)], evaluate(data))) for data in inputs],
-        verdicts,
-    )
-    return _Plans(
-        files.arrs, plan_servers(gathered.servers, now, gathered.listed, clocks), files.steps
-    )
-
-
-def private_candidates(gathered: _Gathered) -> dict[str, list[str]]:
-    """Incomplete private torrents with data in judged categories, by server: stalled first.
-
-    Whether the stalled-torrent rules may remove them depends on how long they have been
-    active, which only the server's per-torrent properties tell.
-    """
-    categories = {category for arr in gathered.judged for category in arr.categories}
-    found: dict[str, list[str]] = {}
-    for server in gathered.servers:
-        candidates = sorted(
-            (torrent.state not in _TRACKER_STATES, torrent_hash)
-            for torrent_hash, torrent in server.torrents.items()
-            if torrent.private != 0 and 0 < torrent.progress < 1 and torrent.category in categories
-        )
-        found[server.entry_id] = [torrent_hash for _, torrent_hash in candidates]
-    return found
 
 
 def remembered(
@@ -162,6 +77,7 @@ class TorrentHandler:
         self._executor = PlanExecutor(hass, store)
         self._files = FileChecks(hass)
         self._lock = asyncio.Lock()
+        self._memory = PlanMemory()
         self.last_runs: dict[str, LastRun] = {}
 
     def history(self, arr: str) -> Mapping[TorrentKey, HistoryEntry]:
@@ -184,7 +100,12 @@ class TorrentHandler:
             )
             verdicts = await self._files.async_verdicts(arrs, gathered.judged, gathered.servers)
             run = await self.hass.async_add_executor_job(
-                _plan, gathered, messages, self._store.all_history(), clocks, verdicts
+                self._memory.plan,
+                gathered,
+                messages,
+                self._store.all_history(),
+                clocks,
+                verdicts,
             )
             held = hold_removals(run.arrs)  # removals waiting for approval: in dry runs too
             run = replace(run, arrs=held.plans)
@@ -222,7 +143,7 @@ class TorrentHandler:
             return report.response
 
     @callback
-    def _gather(self, arrs: Sequence[ArrCoordinator]) -> _Gathered:
+    def _gather(self, arrs: Sequence[ArrCoordinator]) -> Gathered:
         """Read entries, options and coordinators on the event loop (never from a worker)."""
         loaded = {c.config_entry.entry_id: c for c in qbit_coordinators(self.hass)}
         instances = []
@@ -249,7 +170,7 @@ class TorrentHandler:
         titles = {
             entry.entry_id: entry.title for entry in self.hass.config_entries.async_entries(DOMAIN)
         }
-        return _Gathered(
+        return Gathered(
             tuple(instances),
             judged,
             every_arr,
@@ -271,7 +192,7 @@ class TorrentHandler:
             aliases=self._aliases(arr.category, keep),
         )
 
-    async def _async_tracker_messages(self, gathered: _Gathered) -> dict[TorrentKey, str | None]:
+    async def _async_tracker_messages(self, gathered: Gathered) -> dict[TorrentKey, str | None]:
         categories = {c for arr in gathered.judged for c in arr.categories}
         loaded = {c.config_entry.entry_id: c for c in reachable_instances(self.hass)}
 
@@ -279,7 +200,7 @@ class TorrentHandler:
             hashes = [
                 torrent_hash
                 for torrent_hash, torrent in instance.data.torrents.items()
-                if torrent.state in _TRACKER_STATES and torrent.category in categories
+                if torrent.state in TRACKER_STATES and torrent.category in categories
             ][:_MAX_TRACKER_LOOKUPS]
             if not hashes:
                 return {}
@@ -299,9 +220,9 @@ class TorrentHandler:
 
     @staticmethod
     def _finish(
-        run: _Plans,
+        run: Plans,
         outcomes: Mapping[OutcomeKey, Outcome],
-        gathered: _Gathered,
+        gathered: Gathered,
         dry_run: bool,  # noqa: FBT001 - positional for the executor
         limits_set: Mapping[str, int],
     ) -> RunReport:
@@ -337,7 +258,7 @@ class TorrentHandler:
         async_dispatcher_send(self.hass, SIGNAL_RUN_COMPLETED)
 
 
-def _owned_actions(run: _Plans) -> Iterator[tuple[Action, str]]:
+def _owned_actions(run: Plans) -> Iterator[tuple[Action, str]]:
     """Every action with whose plan it is: an Arr's entry id, or the server's for its goals."""
     for data, plan in run.arrs:
         for action in plan.actions:
@@ -345,8 +266,3 @@ def _owned_actions(run: _Plans) -> Iterator[tuple[Action, str]]:
     for server, seeding in run.seeding:
         for action in seeding.actions:
             yield action, server.entry_id
-
-
-def data_arr(data: PolicyInput) -> str:
-    """Return the Arr an input was built for (each input covers exactly one)."""
-    return next(iter(data.arrs))

@@ -25,6 +25,7 @@ from ..policy.options import settings_from_options
 from ..policy.seeding import (
     MAX_EXACT_LOOKUPS,
     SeedingInput,
+    SeedingMemo,
     SeedingPlan,
     ServerLimits,
     needs_exact_time,
@@ -155,13 +156,18 @@ def plan_servers(
     now: int,
     listed: frozenset[str] | None,
     clocks: Mapping[str, ServerClocks],
+    memos: dict[str, SeedingMemo] | None = None,
 ) -> list[tuple[SeedingServer, SeedingPlan]]:
-    """Plan every server's goals (pure; in a worker thread)."""
+    """Plan every server's goals (in a worker thread); `memos` are kept by server between runs."""
+    memos = memos if memos is not None else {}
+    for gone in memos.keys() - {server.entry_id for server in servers}:
+        del memos[gone]
     return [
         (
             server,
             plan_seeding(
-                seeding_input(server, now, listed, clocks.get(server.entry_id, ServerClocks()))
+                seeding_input(server, now, listed, clocks.get(server.entry_id, ServerClocks())),
+                memos.setdefault(server.entry_id, SeedingMemo()),
             ),
         )
         for server in servers

@@ -65,12 +65,19 @@ def as_str(value: object) -> str:
     return ""
 
 
-_SHARED_FLOATS: Final = {0: 0.0, 1: 1.0, -1: -1.0, -2: -2.0}
+_SHARED_FLOATS: Final[Mapping[float, float]] = {0: 0.0, 1: 1.0, -1: -1.0, -2: -2.0}
+# Whole numbers most torrents share beyond the interpreter's cached small ones: the ETA of a
+# torrent that will not finish (8640000 s, every seeding or stalled one). One object each.
+_SHARED_INTS: Final[Mapping[int, int]] = {8_640_000: 8_640_000}
 
 
 def as_float(value: object) -> float:
     """Return a finite number: text that reads as one is read; NaN, infinity or junk give 0."""
     if type(value) is float:
+        # 0.0 and 1.0 (progress, ratio) as sent by some versions: the shared objects too.
+        shared = _SHARED_FLOATS.get(value)
+        if shared is not None:
+            return shared
         return value if math.isfinite(value) else 0.0
     if type(value) is int:
         # 0 and 1 (a magnet's progress and ratio, a finished torrent) and -2 (a share limit
@@ -92,6 +99,11 @@ def as_int(value: object) -> int:
     if type(value) is int:
         return value
     return int(as_float(value))
+
+
+def _shared_int(value: object) -> int:
+    number = as_int(value)
+    return _SHARED_INTS.get(number, number)
 
 
 def _shared_str(value: object) -> str:
@@ -131,7 +143,7 @@ _COERCE: Final[Mapping[str, Callable[[object], object]]] = {
     "size": as_int,
     "dlspeed": as_int,
     "upspeed": as_int,
-    "eta": as_int,
+    "eta": _shared_int,
     "ratio": as_float,
     "added_on": as_int,
     "last_activity": as_int,

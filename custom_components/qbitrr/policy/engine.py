@@ -4,9 +4,10 @@ Deterministic (the same input gives the same plan) and free of I/O, so a dry run
 exactly what a real run would do, and every rule and guard is tested on literal data.
 
 The walk is the hot path (50,000 torrents in a large library): each step below is there
-because it was measured to pay. Most of a library seeds and is dropped by one set lookup;
-each remaining torrent costs a lookup of its category's prepared rules and of its state's
-checks; only a torrent some rule matches is routed, guarded and counted (`strikes.py`).
+because it was measured to pay. Most of a library seeds and is never read: the input's index
+holds the unfinished torrents apart (kept between runs by the caller). Each of those costs a
+lookup of its category's prepared rules and of its state's checks; only a torrent some rule
+matches is routed, guarded and counted (`strikes.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from ..model.states import StateGroup, states_of
 from ..model.torrent import TorrentKey
 from .model import (
     TAG_OBSOLETE,
-    TAG_STRIKE,
     Action,
     ActionKind,
     Guard,
@@ -28,6 +28,7 @@ from .model import (
     PolicyInput,
     QueueEntry,
     Rule,
+    TorrentIndex,
     TorrentInfo,
 )
 from .routing import route
@@ -41,14 +42,6 @@ _new = tuple.__new__
 RECHECK_MEMORY = 24 * 3600
 
 _PAUSED_STATES: Final = states_of(StateGroup.PAUSED)
-# A finished download: seeding, or paused, queued or checked after it finished (qBittorrent
-# shows a checked torrent's progress as the check's, below 1). Never this engine's business.
-_FINISHED_STATES: Final = states_of(StateGroup.SEEDING) | {
-    "pausedUP",
-    "stoppedUP",
-    "queuedUP",
-    "checkingUP",
-}
 # Rules whose first match is more than a strike: a recheck, or a grace period.
 _SPECIAL: Final = RECHECK_FIRST | {Rule.UNREGISTERED}
 _STRIKE: Final = ActionKind.STRIKE
@@ -236,36 +229,36 @@ class _Evaluation(Tally):
         else:
             self.act(torrent, key, rules, rule, reason, past, slow_since, *routed)
 
-    def second_pass(self) -> list[TorrentInfo]:
-        """Find the strike-tagged torrents, and route those whose Arr's client matched none.
+    def second_pass(self, index: TorrentIndex) -> list[TorrentInfo]:
+        """Route the bad torrents whose Arr's client matched none; return the strike-tagged.
 
-        One pass over every torrent serves both: complete or not, a stale strike tag is
-        cleared; and an unmatched client is safe only for the one copy of a hash, so the
-        copies of those hashes (few) are counted.
+        An unmatched client is safe only for the one copy of a hash, so the copies of those
+        hashes (few) are counted.
         """
-        torrents = self.data.torrents
-        if not self.unmatched:
-            return [torrent for torrent in torrents if TAG_STRIKE in torrent.tags]
-        hashes = {pending.torrent.hash for pending in self.unmatched}
-        found = [t for t in torrents if TAG_STRIKE in t.tags or t.hash in hashes]
-        managed = self.by_category
-        copies = Counter([t.hash for t in found if t.hash in hashes and t.category in managed])
-        data = self.data
-        for torrent, rules, rule, reason, past, slow_since in self.unmatched:
-            key = (torrent.instance, torrent.hash)
-            routed = route(
-                torrent,
-                data.queues.get(torrent.hash, ()),
-                rules.settings,
-                reachable=data.reachable_instances,
-                any_unreachable=bool(data.unreachable_instances),
-                copies=copies.__getitem__,
+        if self.unmatched:
+            managed = self.by_category
+            copies = Counter(
+                {
+                    torrent_hash: sum(t.category in managed for t in index.copies(torrent_hash))
+                    for torrent_hash in {pending.torrent.hash for pending in self.unmatched}
+                }
             )
-            if isinstance(routed, Guard):
-                self.leave(torrent, key, rules, rule, guard=routed, past=past)
-            else:
-                self.act(torrent, key, rules, rule, reason, past, slow_since, *routed)
-        return [torrent for torrent in found if TAG_STRIKE in torrent.tags]
+            data = self.data
+            for torrent, rules, rule, reason, past, slow_since in self.unmatched:
+                key = (torrent.instance, torrent.hash)
+                routed = route(
+                    torrent,
+                    data.queues.get(torrent.hash, ()),
+                    rules.settings,
+                    reachable=data.reachable_instances,
+                    any_unreachable=bool(data.unreachable_instances),
+                    copies=copies.__getitem__,
+                )
+                if isinstance(routed, Guard):
+                    self.leave(torrent, key, rules, rule, guard=routed, past=past)
+                else:
+                    self.act(torrent, key, rules, rule, reason, past, slow_since, *routed)
+        return list(index.strike_tagged)
 
 
 def _guard(torrent: TorrentInfo, rules: ArrRules, now: int) -> Guard:
@@ -286,9 +279,11 @@ def evaluate(data: PolicyInput) -> Plan:
     on the order the torrents came in.
     """
     run = _Evaluation(data)
-    # Cheapest test first: most of a library seeds, and seeding torrents are never touched.
-    run.walk([torrent for torrent in data.torrents if torrent.state not in _FINISHED_STATES])
-    strike_tagged = run.second_pass()
+    # Most of a library seeds, and seeding torrents are never touched: the index holds the
+    # rest apart, so they are never read.
+    index = data.index
+    run.walk(index.unfinished)
+    strike_tagged = run.second_pass(index)
     settle_removals(run)
     clear_stale_strikes(run, strike_tagged, run.by_category)
     sort_by_key(run.actions)

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from operator import itemgetter
 import re
 from typing import Final, NamedTuple
 
@@ -172,15 +173,17 @@ def with_bad_files(
 class _ArrPass:
     """One Arr's pass over the torrents of its categories that have a verdict."""
 
-    def __init__(self, data: PolicyInput, plan: Plan) -> None:
-        """Take the Arr's input and the plan so far (the engine's and the import rules')."""
+    def __init__(self, data: PolicyInput, plan: Plan, copies: defaultdict[str, int]) -> None:
+        """Take the Arr's input, the plan so far, and the copies of each judged hash.
+
+        The plan so far is the engine's and the import rules'; copies are counted in the
+        Arr's categories.
+        """
         self.data = data
         self.arr, (self.category, self.settings) = next(iter(data.arrs.items()))
         self.acted = {(a.instance, a.hash) for a in plan.actions}
         self.removed = sum(action.kind in REMOVALS for action in plan.actions)
-        self.copies: defaultdict[str, int] = defaultdict(int)
-        for torrent in data.torrents:
-            self.copies[torrent.hash] += 1
+        self.copies = copies
         self.steps: list[FileStep] = []
         self.actions: list[Action] = []
         self.skipped: list[Skipped] = []
@@ -243,10 +246,20 @@ def _one_arr(
     data: PolicyInput, plan: Plan, verdicts: Mapping[TorrentKey, FileVerdict]
 ) -> tuple[Plan, list[FileStep]]:
     """One Arr's pass, in (instance, hash) order; the plan is kept when nothing is added."""
-    run = _ArrPass(data, plan)
-    for torrent in sorted(data.torrents, key=lambda t: (t.instance, t.hash)):
-        verdict = verdicts.get((torrent.instance, torrent.hash))
-        if verdict is not None and run.owns(torrent):
+    # Only torrents with a verdict (a few per server) are judged, found through the index.
+    index = data.index
+    copies: defaultdict[str, int] = defaultdict(int)
+    judged = []
+    for (instance, torrent_hash), verdict in verdicts.items():
+        found = index.copies(torrent_hash)
+        copies[torrent_hash] = len(found)
+        judged += [(instance, torrent_hash, t, verdict) for t in found if t.instance == instance]
+    if not judged:
+        return plan, []
+    run = _ArrPass(data, plan, copies)
+    judged.sort(key=itemgetter(0, 1))
+    for _, _, torrent, verdict in judged:
+        if run.owns(torrent):
             run.judge(torrent, verdict)
     if not (run.actions or run.skipped):
         return plan, run.steps

@@ -113,7 +113,8 @@ class _Candidate(NamedTuple):
 class _Imports:
     """One Arr's pass over its queue."""
 
-    def __init__(self, data: PolicyInput, plan: Plan) -> None:
+    def __init__(self, data: PolicyInput, plan: Plan, hashes: frozenset[str]) -> None:
+        """Take the Arr's input and plan; `hashes` are the downloads to judge."""
         self.data = data
         self.arr, (_, self.settings) = next(iter(data.arrs.items()))
         self.engine_keys = {(a.instance, a.hash) for a in plan.actions} | set(plan.history)
@@ -121,9 +122,9 @@ class _Imports:
         self.candidates: list[_Candidate] = []
         self.skipped: list[Skipped] = []
         self.reports: list[ImportReport] = []
-        self.copies: defaultdict[str, list[TorrentInfo]] = defaultdict(list)
-        for torrent in data.torrents:
-            self.copies[torrent.hash].append(torrent)
+        # The copies of the judged downloads only, found through the index.
+        index = data.index
+        self.copies = {torrent_hash: index.copies(torrent_hash) for torrent_hash in hashes}
 
     def owner(self, torrent_hash: str, rule: Rule) -> tuple[TorrentInfo, QueueEntry] | None:
         """Find the copy this Arr's record is about, with its entry; list guarded copies."""
@@ -247,15 +248,35 @@ def with_imports(data: PolicyInput, queue: Sequence[QueueItem], plan: Plan) -> P
     settings = next(iter(data.arrs.values()))[1]
     if not (settings.import_blocked_delay or settings.remove_unmonitored):
         return plan
-    run = _Imports(data, plan)
+    # Only a download with a blocked or an unmonitored record can be judged: the rest of a
+    # long queue is passed over without grouping it.
+    blocked_too = bool(settings.import_blocked_delay)
+    unmonitored_too = settings.remove_unmonitored
+    judged = frozenset(
+        [
+            item.torrent_hash
+            for item in queue
+            if item.torrent_hash
+            and (
+                (blocked_too and item.tracked_state in BLOCKED_STATES and is_blocked(item))
+                or (unmonitored_too and item.monitored is False)
+            )
+        ]
+    )
+    if not judged:
+        return plan
+    run = _Imports(data, plan, judged)
     downloads: defaultdict[str, list[QueueItem]] = defaultdict(list)
     for item in queue:
-        if item.torrent_hash:
+        if item.torrent_hash in judged:
             downloads[item.torrent_hash].append(item)
     for torrent_hash in sorted(downloads):
         run.judge(torrent_hash, downloads[torrent_hash])
     removed = sum(action.kind in REMOVALS for action in plan.actions)
-    actions = [*plan.actions, *run.actions(removed)]
+    added = run.actions(removed)
+    if not (added or run.skipped or run.history or run.reports):
+        return plan
+    actions = [*plan.actions, *added]
     skipped = [*plan.skipped, *run.skipped]
     actions.sort(key=lambda a: (a.instance, a.hash))
     skipped.sort(key=lambda s: (s.instance, s.hash))

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Final
 from urllib.parse import urlsplit
 
 from ..model.arr import DownloadClient, QueueItem
-from ..model.torrent import Torrent, TorrentKey, split_tags
-from .model import HistoryEntry, PolicyInput, QueueEntry, Settings, TorrentInfo
+from ..model.torrent import Torrent, TorrentKey
+from .model import HistoryEntry, PolicyInput, QueueEntry, Settings, TorrentIndex
 from .seeding_goals import RiskCheck
+from .views import Shelf, ShelvedTorrents, TorrentViews
 
 _LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -83,51 +85,82 @@ def owner_instance(
 def queue_entries(
     arrs: Iterable[ArrView], instances: Sequence[InstanceView]
 ) -> dict[str, tuple[QueueEntry, ...]]:
-    """Group every Arr's queue records by hash: one entry per Arr and download."""
-    records: defaultdict[tuple[str, str], list[QueueItem]] = defaultdict(list)
-    owners: dict[tuple[str, str], str | None] = {}
-    for arr in arrs:
+    """Group every Arr's queue records by hash: one entry per Arr and download, in Arr order.
+
+    A download's owner is found once per download client name, not per record: an Arr's
+    queue can hold tens of thousands of records, and its clients are a handful.
+    """
+    by_hash: dict[str, tuple[QueueEntry, ...]] = {}
+    for arr in sorted(arrs, key=lambda view: view.entry_id):
+        arr_id = arr.entry_id
+        firsts: dict[str, QueueItem] = {}
+        more: dict[str, list[QueueItem]] = {}  # a season pack's or discography's other records
         for item in arr.queue:
-            if not item.torrent_hash:
+            torrent_hash = item.torrent_hash
+            if not torrent_hash:
                 continue
-            key = (item.torrent_hash, arr.entry_id)
-            records[key].append(item)
-            if key not in owners:
-                owners[key] = owner_instance(item, arr.download_clients, instances)
-    by_hash: defaultdict[str, list[QueueEntry]] = defaultdict(list)
-    for (torrent_hash, arr_id), items in sorted(records.items()):
-        media_ids = tuple(sorted({i.media_id for i in items if i.media_id is not None}))
-        first = min(item.id for item in items)
-        owner = owners[torrent_hash, arr_id]
-        by_hash[torrent_hash].append(QueueEntry(arr_id, first, media_ids, owner))
-    return {torrent_hash: tuple(entries) for torrent_hash, entries in by_hash.items()}
+            if torrent_hash not in firsts:
+                firsts[torrent_hash] = item
+            elif torrent_hash in more:
+                more[torrent_hash].append(item)
+            else:
+                more[torrent_hash] = [item]
+        owners: dict[str | None, str | None] = {}
+        for torrent_hash, first in firsts.items():
+            client = first.download_client
+            if client in owners:
+                owner = owners[client]
+            else:
+                owner = owners[client] = owner_instance(first, arr.download_clients, instances)
+            others = more.get(torrent_hash)
+            if others is None:
+                media_ids: tuple[int, ...] = () if first.media_id is None else (first.media_id,)
+                queue_id = first.id
+            else:
+                items = [first, *others]
+                media_ids = tuple(sorted({i.media_id for i in items if i.media_id is not None}))
+                queue_id = min(item.id for item in items)
+            entry = _new(QueueEntry, (arr_id, queue_id, media_ids, owner))
+            found = by_hash.get(torrent_hash)
+            by_hash[torrent_hash] = (entry,) if found is None else (*found, entry)
+    return by_hash
 
 
-def torrent_info(
-    instance: str,
-    torrent_hash: str,
-    torrent: Torrent,
-    message: str | None = None,
-    *,
-    at_risk: bool = False,
-) -> TorrentInfo:
-    """Return the engine's view of one torrent."""
-    return TorrentInfo(
-        instance,
-        torrent_hash,
-        torrent.name,
-        torrent.category,
-        torrent.state,
-        torrent.progress,
-        torrent.dlspeed,
-        torrent.eta,
-        torrent.added_on,
-        torrent.last_activity,
-        frozenset(split_tags(torrent.tags)),
-        message,
-        torrent.tracker_host,
-        at_risk=at_risk,
+class QueueMemo:
+    """The queue entries of the last run, kept while every Arr's queue stays the same."""
+
+    def __init__(self) -> None:
+        """Start with none."""
+        self._arrs: tuple[ArrView, ...] | None = None
+        self._addresses: list[tuple[str, str]] = []
+        self._entries: dict[str, tuple[QueueEntry, ...]] = {}
+
+    def entries(
+        self, arrs: Sequence[ArrView], instances: Sequence[InstanceView]
+    ) -> dict[str, tuple[QueueEntry, ...]]:
+        """Return the entries, grouped again only when a queue, client or URL changed.
+
+        A poll of an Arr makes a new queue, equal to the last one when nothing moved:
+        comparing costs a fraction of grouping.
+        """
+        addresses = [(instance.entry_id, instance.url) for instance in instances]
+        if self._arrs is None or addresses != self._addresses or not _same(self._arrs, arrs):
+            self._arrs, self._addresses = tuple(arrs), addresses
+            self._entries = queue_entries(arrs, instances)
+        return self._entries
+
+
+def _same(old: Sequence[ArrView], new: Sequence[ArrView]) -> bool:
+    """Whether two runs' Arrs give the same queue entries."""
+    return len(old) == len(new) and all(
+        a.entry_id == b.entry_id
+        and a.download_clients == b.download_clients
+        and (a.queue is b.queue or a.queue == b.queue)
+        for a, b in zip(old, new, strict=True)
     )
+
+
+_new = tuple.__new__
 
 
 def build_inputs(
@@ -139,48 +172,67 @@ def build_inputs(
     messages: Mapping[TorrentKey, str | None],
     history: Mapping[str, Mapping[TorrentKey, HistoryEntry]],
     risks: Mapping[str, RiskCheck] | None = None,
+    views: TorrentViews | None = None,
+    queue_memo: QueueMemo | None = None,
 ) -> list[PolicyInput]:
     """One engine input per judged Arr; queues of every Arr take part in the routing.
 
     `risks` tells, per instance, which private torrents their tracker still needs (none are
-    taken as at risk on an instance without one).
+    taken as at risk on an instance without one). `views` and `queue_memo` keep the torrents'
+    views and the queue entries from one run to the next (new ones each call without them).
     """
-    categories = {category for arr in judged for category in arr.categories}
-    reachable = [instance for instance in instances if instance.torrents is not None]
+    views = views if views is not None else TorrentViews()
+    views.keep_only(frozenset(instance.entry_id for instance in instances))
+    categories = frozenset(category for arr in judged for category in arr.categories)
+    by_instance: defaultdict[str, dict[str, str | None]] = defaultdict(dict)
+    for (instance_id, torrent_hash), message in messages.items():
+        by_instance[instance_id][torrent_hash] = message
     risks = risks or {}
-    torrents = []
-    for instance in reachable:
-        if instance.torrents is None:  # pragma: no cover - filtered above
-            continue
-        risk = risks.get(instance.entry_id)
-        for h, torrent in instance.torrents.items():
-            if torrent.category not in categories:
-                continue
-            torrents.append(
-                torrent_info(
-                    instance.entry_id,
-                    h,
-                    torrent,
-                    messages.get((instance.entry_id, h)),
-                    at_risk=risk is not None and risk.at_risk(h, torrent),
-                )
-            )
-    queues = queue_entries(every_arr, instances)
-    reachable_ids = frozenset(instance.entry_id for instance in reachable)
-    unreachable_ids = frozenset(i.entry_id for i in instances) - reachable_ids
-    inputs: list[PolicyInput] = []
-    for arr in judged:
-        own = arr.categories
-        inputs.append(
-            PolicyInput(
-                now=now,
-                torrents=tuple(t for t in torrents if t.category in own),
-                reachable_instances=reachable_ids,
-                arrs={arr.entry_id: (arr.category, arr.settings)},
-                queues=queues,
-                history=history.get(arr.entry_id, {}),
-                unreachable_instances=unreachable_ids,
-                category_aliases=dict.fromkeys(arr.aliases, arr.category),
-            )
+    reachable: list[Mapping[str, Shelf]] = [
+        views.update(
+            instance.entry_id,
+            instance.torrents,
+            categories,
+            messages=by_instance.get(instance.entry_id, {}),
+            risk=risks.get(instance.entry_id),
         )
-    return inputs
+        for instance in instances
+        if instance.torrents is not None
+    ]
+    queues = (queue_memo or QueueMemo()).entries(every_arr, instances)
+    reachable_ids = frozenset(i.entry_id for i in instances if i.torrents is not None)
+    unreachable_ids = frozenset(i.entry_id for i in instances) - reachable_ids
+    return [
+        PolicyInput(
+            now=now,
+            torrents=ShelvedTorrents(shelves),
+            reachable_instances=reachable_ids,
+            arrs={arr.entry_id: (arr.category, arr.settings)},
+            queues=queues,
+            history=history.get(arr.entry_id, {}),
+            unreachable_instances=unreachable_ids,
+            category_aliases=dict.fromkeys(arr.aliases, arr.category),
+            given_index=_index(shelves),
+        )
+        for arr in judged
+        for shelves in [_shelves_of(arr, reachable)]
+    ]
+
+
+def _shelves_of(arr: ArrView, reachable: Sequence[Mapping[str, Shelf]]) -> list[Shelf]:
+    """Return the shelves of every spelling of the Arr's category, on every reachable server."""
+    return [
+        shelf
+        for by_category in reachable
+        for category in sorted(arr.categories)
+        if (shelf := by_category.get(category)) is not None
+    ]
+
+
+def _index(shelves: Sequence[Shelf]) -> TorrentIndex:
+    """Index an Arr's shelves: the unfinished and strike-tagged torrents kept apart on them."""
+    return TorrentIndex(
+        tuple(chain.from_iterable(shelf.unfinished.values() for shelf in shelves)),
+        tuple(chain.from_iterable(shelf.strike_tagged.values() for shelf in shelves)),
+        tuple(shelves),
+    )

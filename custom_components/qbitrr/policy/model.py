@@ -9,11 +9,12 @@ torrents with two histories. Times are Unix seconds (qBittorrent's own unit).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
+from ..model.states import StateGroup, states_of
 from ..model.torrent import TorrentKey
 
 # Tags qbitrr writes all carry this prefix, so users can tell them from their own:
@@ -201,12 +202,54 @@ class HistoryEntry(NamedTuple):
     unregistered_since: int | None = None  # since when its tracker says it is unregistered
 
 
+# A finished download: seeding, or paused, queued or checked after it finished (qBittorrent
+# shows a checked torrent's progress as the check's, below 1). No stalled-torrent rule's.
+FINISHED_STATES: Final = states_of(StateGroup.SEEDING) | {
+    "pausedUP",
+    "stoppedUP",
+    "queuedUP",
+    "checkingUP",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TorrentIndex:
+    """Ways into an input's torrents that spare a run from reading every record.
+
+    Most of a library seeds: the rules look at the unfinished torrents, the strike-tagged
+    ones, and the copies of a few hashes. `shelves` hold every torrent, by hash, one
+    mapping per (instance, category): a hash is on a shelf at most once.
+    """
+
+    unfinished: Sequence[TorrentInfo]
+    strike_tagged: Sequence[TorrentInfo]
+    shelves: Sequence[Mapping[str, TorrentInfo]]
+
+    def copies(self, torrent_hash: str) -> list[TorrentInfo]:
+        """Every torrent of the input with this hash."""
+        return [shelf[torrent_hash] for shelf in self.shelves if torrent_hash in shelf]
+
+
+def index_torrents(torrents: Iterable[TorrentInfo]) -> TorrentIndex:
+    """Index torrents read from scratch (one pass over all)."""
+    shelves: dict[tuple[str, str], dict[str, TorrentInfo]] = {}
+    unfinished, strike_tagged = [], []
+    for torrent in torrents:
+        shelf = shelves.setdefault((torrent.instance, torrent.category), {})
+        shelf[torrent.hash] = torrent
+        if torrent.state not in FINISHED_STATES:
+            unfinished.append(torrent)
+        if TAG_STRIKE in torrent.tags:
+            strike_tagged.append(torrent)
+    return TorrentIndex(unfinished, strike_tagged, tuple(shelves.values()))
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyInput:
     """Everything one evaluation reads."""
 
     now: int
-    torrents: tuple[TorrentInfo, ...]  # reachable instances only, any category
+    torrents: Sequence[TorrentInfo]  # reachable instances only, any category
     reachable_instances: frozenset[str]
     # Arr entry id -> (its category, its settings).
     arrs: Mapping[str, tuple[str, Settings]]
@@ -217,6 +260,14 @@ class PolicyInput:
     unreachable_instances: frozenset[str] = frozenset()
     # Other spellings of an Arr's category (differing only in case) -> the Arr's category.
     category_aliases: Mapping[str, str] = field(default_factory=dict)
+    # The same torrents, indexed (kept between runs by the caller); built from `torrents`
+    # on first use when not given.
+    given_index: TorrentIndex | None = None
+
+    @property
+    def index(self) -> TorrentIndex:
+        """The torrents indexed: the one given, else one built from `torrents` (not kept)."""
+        return self.given_index or index_torrents(self.torrents)
 
 
 class Action(NamedTuple):

@@ -149,6 +149,16 @@ class RiskCheck:
         self._seeded = seeded
         self._minimums: dict[tuple[str, str, str], PrivateMinimum] = {}
 
+    @property
+    def config(self) -> SeedingConfig:
+        """The server's seeding options."""
+        return self._config
+
+    @property
+    def clocked(self) -> frozenset[str]:
+        """The hashes whose seeding clock this run asked for."""
+        return frozenset(self._seeded)
+
     def at_risk(self, torrent_hash: str, torrent: Torrent) -> bool:
         """Whether the torrent is private (or not known yet), has data and its minimum is unmet."""
         if torrent.private == 0 or torrent.progress <= 0:

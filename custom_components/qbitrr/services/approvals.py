@@ -30,10 +30,11 @@ from ..handling.executor import RESULT_FAILED, PlanExecutor
 from ..handling.seeding import gather_servers
 from ..hub import HUB_KEY
 from ..model.torrent import Torrent
-from ..policy.inputs import ArrView, InstanceView, queue_entries, torrent_info
+from ..policy.inputs import ArrView, InstanceView, queue_entries
 from ..policy.model import DEFAULT_PROTECT_TAG, TAG_STRIKE, Action, Guard, Settings
 from ..policy.options import settings_from_options
 from ..policy.seeding_goals import RiskCheck
+from ..policy.views import torrent_info
 from .targets import Down, Live, qbit_targets, raise_if_all_failed
 
 ATTR_HASH: Final = "hash"
