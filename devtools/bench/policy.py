@@ -101,8 +101,16 @@ class _Library:
         self.servers = servers
         # The records a run reads; polls replace some in place.
         self.records = {s.instance: dict(s.torrents) for s in servers}
-        self.history = {arr: dict(policy_input.history) for arr in policy_input.arrs}
+        # Each Arr remembers its own torrents (a run keeps one history per judged Arr).
         infos = {(t.instance, t.hash): t for t in policy_input.torrents}
+        self.history: dict[str, dict[tuple[str, str], model.HistoryEntry]] = {
+            arr: {
+                key: entry
+                for key, entry in policy_input.history.items()
+                if infos[key].category == category
+            }
+            for arr, (category, _) in policy_input.arrs.items()
+        }
         # The run asks at most 100 tracker messages per server (handling/runner.py).
         asked: dict[str, int] = {}
         self.messages: dict[tuple[str, str], str | None] = {}

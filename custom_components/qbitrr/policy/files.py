@@ -36,6 +36,7 @@ from .model import (
     Rule,
     Skipped,
     TorrentInfo,
+    merge_by_key,
 )
 from .routing import route
 
@@ -263,6 +264,6 @@ def _one_arr(
             run.judge(torrent, verdict)
     if not (run.actions or run.skipped):
         return plan, run.steps
-    actions = sorted((*plan.actions, *run.actions), key=lambda a: (a.instance, a.hash))
-    skipped = sorted((*plan.skipped, *run.skipped), key=lambda s: (s.instance, s.hash))
-    return replace(plan, actions=tuple(actions), skipped=tuple(skipped)), run.steps
+    actions = merge_by_key(plan.actions, run.actions)
+    skipped = merge_by_key(plan.skipped, run.skipped)
+    return replace(plan, actions=actions, skipped=skipped), run.steps

@@ -40,6 +40,7 @@ from .model import (
     Settings,
     Skipped,
     TorrentInfo,
+    merge_by_key,
 )
 from .routing import route
 
@@ -117,7 +118,8 @@ class _Imports:
         """Take the Arr's input and plan; `hashes` are the downloads to judge."""
         self.data = data
         self.arr, (_, self.settings) = next(iter(data.arrs.items()))
-        self.engine_keys = {(a.instance, a.hash) for a in plan.actions} | set(plan.history)
+        self.acted = {(a.instance, a.hash) for a in plan.actions}
+        self.remembered = plan.history
         self.history: dict[TorrentKey, HistoryEntry] = {}
         self.candidates: list[_Candidate] = []
         self.skipped: list[Skipped] = []
@@ -165,7 +167,7 @@ class _Imports:
             return
         torrent, entry = found
         key = (torrent.instance, torrent.hash)
-        if key in self.engine_keys:
+        if key in self.acted or key in self.remembered:
             return  # the engine's rules came first
         if settings.protect_tag and settings.protect_tag in torrent.tags:
             self.skip(torrent, rule, Guard.PROTECTED)
@@ -276,14 +278,10 @@ def with_imports(data: PolicyInput, queue: Sequence[QueueItem], plan: Plan) -> P
     added = run.actions(removed)
     if not (added or run.skipped or run.history or run.reports):
         return plan
-    actions = [*plan.actions, *added]
-    skipped = [*plan.skipped, *run.skipped]
-    actions.sort(key=lambda a: (a.instance, a.hash))
-    skipped.sort(key=lambda s: (s.instance, s.hash))
     return replace(
         plan,
-        actions=tuple(actions),
-        skipped=tuple(skipped),
+        actions=merge_by_key(plan.actions, added),
+        skipped=merge_by_key(plan.skipped, run.skipped),
         history={**run.history, **plan.history},
         unmatched_imports=tuple(sorted(run.reports, key=lambda r: (r.instance, r.hash))),
     )

@@ -9,10 +9,12 @@ torrents with two histories. Times are Unix seconds (qBittorrent's own unit).
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final, NamedTuple
+from operator import attrgetter
+from typing import Final, NamedTuple, Protocol
 
 from ..model.states import StateGroup, states_of
 from ..model.torrent import TorrentKey
@@ -242,6 +244,28 @@ def index_torrents(torrents: Iterable[TorrentInfo]) -> TorrentIndex:
         if TAG_STRIKE in torrent.tags:
             strike_tagged.append(torrent)
     return TorrentIndex(unfinished, strike_tagged, tuple(shelves.values()))
+
+
+class _Keyed(Protocol):
+    @property
+    def instance(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+_BY_KEY: Final = attrgetter("instance", "hash")
+
+
+def merge_by_key[T: _Keyed](ordered: Sequence[T], added: Iterable[T]) -> tuple[T, ...]:
+    """Add items to a sequence in (instance, hash) order; an added item goes after its equals.
+
+    The same as a stable sort of both, at the cost of the few added items only: a plan's
+    thousands of actions are already in order.
+    """
+    merged = list(ordered)
+    for item in sorted(added, key=_BY_KEY):
+        insort(merged, item, key=_BY_KEY)
+    return tuple(merged)
 
 
 @dataclass(frozen=True, slots=True)
