@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-import re
 from typing import Final
 
 from .api.maindata import Maindata
@@ -22,7 +21,7 @@ from .const import (
     QBIT_UPDATE_INTERVAL,
 )
 from .model.arr import ArrStatus, DiskSpace, DownloadClient, HealthMessage, QueueItem
-from .model.server import ServerState, SpeedLimit
+from .model.server import ServerState, SpeedLimit, webapi_tuple
 from .model.states import StateGroup, state_group
 from .model.torrent import Torrent
 
@@ -151,8 +150,8 @@ def next_interval(snapshot: QbitSnapshot, poll_seconds: float) -> timedelta:
 
 def polls_cost_a_full_sync(snapshot: QbitSnapshot) -> bool:
     """Whether the server works through every torrent on each sync call (qBittorrent 4.x)."""
-    major = re.match(r"v?(\d+)", snapshot.app_version)
-    return major is not None and int(major.group(1)) < _CHEAP_SYNC_MAJOR
+    version = webapi_tuple(snapshot.app_version.removeprefix("v"))
+    return bool(version) and version[0] < _CHEAP_SYNC_MAJOR
 
 
 @dataclass(frozen=True, slots=True)
