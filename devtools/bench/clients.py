@@ -19,6 +19,8 @@ from unittest import mock
 
 import qbittorrentapi
 
+from custom_components.qbitrr.api import qbittorrent as qbit_module
+from custom_components.qbitrr.api.direct_poll import DirectPoll
 from custom_components.qbitrr.api.qbittorrent import QbittorrentClient
 from custom_components.qbitrr.snapshot import QbitSnapshot, build_snapshot, next_interval
 
@@ -77,12 +79,17 @@ class WireMeter:
             return
         content = response.content
         header = response.headers.get("Content-Length", "")
-        self.wire += int(header) if header.isdigit() else int(response.raw.tell())
+        wire = int(header) if header.isdigit() else int(response.raw.tell())
+        self.count(wire, content, response.headers.get("Content-Encoding", "identity"))
+
+    def count(self, wire: int, content: bytes | bytearray, encoding: str) -> None:
+        """Count one reply: its bytes on the wire, its decoded body, its encoding."""
+        self.wire += wire
         self.body += len(content)
         self.replies += 1
-        self.encodings.add(response.headers.get("Content-Encoding", "identity"))
+        self.encodings.add(encoding)
         if self.keep_body:
-            self.last_body = content
+            self.last_body = bytes(content)
 
     def reply_torrents(self) -> int:
         """Torrents (changed or removed) in the last kept reply."""
@@ -167,8 +174,9 @@ def _library_clients(meter: WireMeter | None) -> Iterator[list[qbittorrentapi.Cl
 
     The integration builds its library client inside its own and hands it out no more; the
     benchmark needs it to count the replies' bytes (a requests hook, which qbittorrent-api
-    takes only when the client is made) and to log out. The integration's client is untouched.
-    Not thread-safe: the benchmark makes its clients one at a time.
+    takes only when the client is made) and to log out. The incremental polls' own connection
+    (`DirectPoll`, made with the client) is metered where it decodes a reply. The integration's
+    client is otherwise untouched. Not thread-safe: the benchmark makes its clients one at a time.
     """
     made: list[qbittorrentapi.Client] = []
 
@@ -181,7 +189,17 @@ def _library_clients(meter: WireMeter | None) -> Iterator[list[qbittorrentapi.Cl
             super().__init__(*args, **kwargs)
             made.append(self)
 
-    with mock.patch.object(qbittorrentapi, "Client", Recorded):
+    class Metered(DirectPoll):
+        def _decoded(self, raw: bytearray, encoding: str) -> bytearray:
+            body = super()._decoded(raw, encoding)
+            if meter is not None:
+                meter.count(len(raw), body, encoding)
+            return body
+
+    with (
+        mock.patch.object(qbittorrentapi, "Client", Recorded),
+        mock.patch.object(qbit_module, "DirectPoll", Metered),
+    ):
         yield made
 
 

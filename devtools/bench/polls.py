@@ -144,6 +144,7 @@ class Reps:
     reply_torrents: dict[str, list[int]] = field(default_factory=dict)
     periodic_fulls: int = 0  # full resyncs the client made by itself inside idle windows
     retried_changes: int = 0  # change polls repeated because they fell on a periodic resync
+    retried_crowded: int = 0  # ... because their reply carried other torrents than the change
 
     def note(self, side: str, scenario: str, poll: Poll) -> None:
         """Record one repetition's poll."""

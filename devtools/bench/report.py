@@ -179,7 +179,8 @@ def _memory_and_notes(bench: Benchmark, result: Json) -> list[str]:
             "   periodic full resyncs inside idle windows:"
             f" {result['periodic_fulls_in_idle_windows']}"
             f" (counted as full, not idle); change polls redone after landing on one:"
-            f" {result['change_polls_retried']}"
+            f" {result['change_polls_retried']}, after carrying other torrents too:"
+            f" {result.get('change_polls_crowded', 0)}"
         ),
         (
             f"   server idle background {background * 100:.1f}% of a core (subtracted);"

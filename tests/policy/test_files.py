@@ -42,6 +42,7 @@ from custom_components.qbitrr.policy.model import (
     Settings,
     TorrentInfo,
     UnknownTorrentAction,
+    has_key,
 )
 
 NOW = 1_800_000_000
@@ -269,3 +270,16 @@ def test_no_verdicts_keep_the_plans() -> None:
     files = with_bad_files([(data, plan)], {})
     assert files.arrs == [(data, plan)]
     assert files.steps == ()
+
+
+def test_an_action_is_found_by_its_key_among_many() -> None:
+    """The rules after the engine's find its actions by (instance, hash) in the plan's order."""
+    actions = tuple(
+        Action(instance, torrent_hash, "n", "radarr", RADARR, Rule.STALLED, ActionKind.STRIKE, "r")
+        for instance in (A, B)
+        for torrent_hash in (H1, H2)
+    )
+    assert all(has_key(actions, (a.instance, a.hash)) for a in actions)
+    assert not has_key(actions, (A, "0" * 40))
+    assert not has_key(actions, (B, "9" * 40))
+    assert not has_key((), (A, H1))

@@ -13,6 +13,7 @@ from custom_components.qbitrr.model.arr import DownloadClient, QueueItem
 from custom_components.qbitrr.model.server import ShareLimitFeatures
 from custom_components.qbitrr.model.torrent import Torrent
 from custom_components.qbitrr.policy.engine import evaluate
+from custom_components.qbitrr.policy.imports import queue_downloads, with_imports
 from custom_components.qbitrr.policy.inputs import (
     ArrView,
     InstanceView,
@@ -123,6 +124,75 @@ def _runs(draw: st.DrawFn) -> list[_Run]:
     return runs
 
 
+@st.composite
+def _polls(draw: st.DrawFn) -> list[dict[str, Torrent]]:
+    """Several polls' records, drawn from two records a hash: a record may come back."""
+    pool = {h: draw(st.lists(_records, min_size=2, max_size=2)) for h in HASHES[:4]}
+    return [
+        {
+            h: pool[h][pick - 1]
+            for h, pick in zip(
+                pool, draw(st.lists(st.integers(0, 2), min_size=4, max_size=4)), strict=True
+            )
+            if pick
+        }
+        for _ in range(draw(st.integers(2, 7)))
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    polls=_polls(),
+    config=_configs,
+    server=st.sampled_from([V4, V5]),
+    steps=st.lists(st.sampled_from(["both", "views", "plan"]), min_size=7, max_size=7),
+    in_place=st.booleans(),
+)
+def test_the_views_changes_never_change_a_seeding_plan(
+    polls: list[dict[str, Torrent]],
+    config: SeedingConfig,
+    server: ServerLimits,
+    steps: list[str],
+    *,
+    in_place: bool,
+) -> None:
+    """The seeding plan judges only what the views saw change, unless it missed a follow.
+
+    A run may update the views without planning the goals, or plan them without updating
+    the views (the changes then are of an earlier poll's records, or of the same mapping
+    changed in place since): the plan stays the same.
+    """
+    views, memo, live = TorrentViews(), SeedingMemo(), dict[str, Torrent]()
+    for poll, step in zip(polls, steps, strict=False):
+        torrents = live if in_place else poll
+        live.clear()
+        live.update(poll)
+        data = SeedingInput(NOW, "qbt", torrents, config, frozenset(), {}, server)
+        if step != "plan":
+            views.update("qbt", torrents, frozenset({"radarr"}), messages={}, risk=None)
+        if step != "views":
+            # A run hands over what its own follow found; on a new mapping, stale changes
+            # of an earlier one are refused.
+            memo.follow(views.changes("qbt") if step == "both" or not in_place else None)
+            assert plan_seeding(data, memo) == plan_seeding(data)
+
+
+def test_changes_are_used_once() -> None:
+    """Changes handed over again (the records changed in place since) are not trusted."""
+    met = Torrent(name="x", category="radarr", state="stalledUP", progress=1.0, ratio=3.0)
+    other = met._replace(ratio=0.0)
+    config = SeedingConfig(default=SeedingGoal(max_ratio=2.0, action=GoalAction.REMOVE))
+    views, memo, live = TorrentViews(), SeedingMemo(), {HASHES[0]: met}
+    data = SeedingInput(NOW, "qbt", live, config, frozenset(), {}, V5)
+    for record, follow in ((met, True), (other, False), (met, True)):
+        live[HASHES[0]] = record
+        if follow:
+            views.update("qbt", live, frozenset({"radarr"}), messages={}, risk=None)
+        memo.follow(views.changes("qbt"))
+        assert plan_seeding(data, memo) == plan_seeding(data)
+    assert plan_seeding(data).actions  # the goal is met
+
+
 @settings(max_examples=300, deadline=None)
 @given(runs=_runs(), server=st.sampled_from([V4, V5]), listed=st.sampled_from([None, frozenset()]))
 def test_settled_records_never_change_a_seeding_plan(
@@ -229,3 +299,67 @@ def test_queue_entries_are_grouped_again_only_when_a_queue_or_address_changed() 
     moved = entries(_queue("downloading"), url="http://h:2")
     assert moved is not changed
     assert moved[HASHES[0]][0].instance is None  # the client no longer points at the server
+
+
+_items = st.builds(
+    QueueItem,
+    id=st.integers(0, 3),
+    torrent_hash=st.sampled_from([None, "", *HASHES[:3]]),
+    status=st.just("completed"),
+    download_client=st.just("qb"),
+    media_id=st.integers(0, 2),
+    tracked_state=st.sampled_from(["downloading", "importBlocked", "importFailed"]),
+    tracked_status=st.sampled_from(["ok", "warning"]),
+    status_messages=st.sampled_from([(), ("Not an upgrade for existing movie file",)]),
+    monitored=st.sampled_from([None, True, False]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    queues=st.lists(st.lists(_items, max_size=6).map(tuple), min_size=2, max_size=4),
+    judged=st.lists(st.sampled_from(["same", "copy", "other"]), min_size=4, max_size=4),
+)
+def test_kept_import_downloads_are_the_queues_own(
+    queues: list[tuple[QueueItem, ...]], judged: list[str]
+) -> None:
+    """Downloads kept with a queue are those of the queue asked about, whatever it is."""
+    client = DownloadClient("qb", "qBittorrent", enabled=True, category=None, host="h", port=1)
+    instances = [InstanceView("qbt", "http://h:1", {})]
+    memo = QueueMemo()
+    for queue, other, how in zip(queues, queues[1:] + queues[:1], judged, strict=False):
+        arr = ArrView("arr", "radarr", Settings(), queue, (client,))
+        memo.entries([arr], instances)
+        # The judged Arr's queue: the very same, an equal copy, or another one.
+        asked = {"same": queue, "copy": (*queue,), "other": other}[how]
+        view = ArrView("arr", "radarr", Settings(), asked, (client,))
+        assert memo.downloads(view) == queue_downloads(asked)
+        assert memo.downloads(arr) == queue_downloads(queue)
+
+
+def _blocked(torrent_hash: str, *, monitored: bool | None = True) -> QueueItem:
+    return QueueItem(
+        id=0, torrent_hash=torrent_hash, status="completed", download_client="qb", media_id=1,
+        tracked_state="importBlocked", tracked_status="warning",
+        status_messages=("Not an upgrade for existing movie file",), monitored=monitored,
+    )  # fmt: skip
+
+
+def test_import_downloads_given_or_found_make_the_same_plan() -> None:
+    record = Torrent(name="x", category="radarr", state="stalledUP", progress=1.0)
+    settings = Settings(import_blocked_delay=60, remove_unmonitored=True)
+    arrs = [ArrView("arr", "radarr", settings, (_blocked(HASHES[0]),), ())]
+    (data,) = build_inputs(
+        NOW,
+        instances=[InstanceView("qbt", "http://localhost:8080", {HASHES[0]: record})],
+        judged=arrs,
+        every_arr=arrs,
+        messages={},
+        history={},
+    )
+    queue = (_blocked(HASHES[0]), _blocked(HASHES[1], monitored=False))
+    plan = evaluate(data)
+    found = with_imports(data, queue, plan)
+    assert found.history  # the blocked download's clock started
+    assert with_imports(data, queue, plan, queue_downloads(queue)) == found
+    assert with_imports(data, queue, plan, ()) is plan  # nothing given to judge

@@ -1,11 +1,12 @@
-"""The two places qbitrr reaches past qbittorrent-api's public interface, kept in one module.
+"""The places qbitrr reaches past qbittorrent-api's public interface, kept in one module.
 
 The library offers no public way to (1) fetch a reply's raw body through its authenticated
 request path, which renews expired sessions, (2) drop the HTTP session without a logout
 round trip, (3) keep it from filling empty credentials from `QBITTORRENTAPI_*` environment
-variables, nor (4) keep requests from reading the environment again on every request. All
-are wrapped here, and `tests/api/test_library.py` (and `tests/test_api_key.py`
-for the third) fails if an upgrade of the library changes what they rely on.
+variables, (4) keep requests from reading the environment again on every request, nor (5)
+hand out the credentials its session sends (for `direct_poll`). All are wrapped here, and
+`tests/api/test_library.py` (and `tests/test_api_key.py` for the third) fails if an upgrade
+of the library changes what they rely on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from requests.exceptions import RequestException
 from requests.utils import get_environ_proxies
 
 _CHUNK_BYTES = 65_536  # read (compressed) per step of a streamed body
+# requests' session defaults that a direct request sets itself (it decodes gzip only).
+_SET_PER_REQUEST = frozenset({"accept-encoding", "connection", "content-type", "cookie"})
 
 
 def post_raw(
@@ -44,6 +47,30 @@ def post_raw(
             # same error it raises when the body fails (a timeout, a dropped connection).
             raise qbittorrentapi.APIConnectionError(f"reading the reply: {err!r}") from err
     return body
+
+
+def session_headers(client: qbittorrentapi.Client) -> dict[str, str] | None:
+    """Return the headers that authenticate a request as the library's session does, if any.
+
+    The session cookie after a login, or the API key's `Authorization` header, and any extra
+    header the session sends; None before the first login (nothing to send yet).
+    """
+    session = client._http_session  # noqa: SLF001 - made lazily, no public accessor
+    if session is None:
+        return None
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
+    authorization = session.headers.get("Authorization")
+    if not cookies and not authorization:
+        return None
+    headers = {
+        name: str(value)
+        for name, value in session.headers.items()
+        if name.lower() not in _SET_PER_REQUEST
+    }
+    headers["Accept-Encoding"] = "gzip"
+    if cookies:
+        headers["Cookie"] = cookies
+    return headers
 
 
 def drop_session(client: qbittorrentapi.Client) -> None:

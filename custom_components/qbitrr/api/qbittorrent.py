@@ -22,7 +22,8 @@ from qbittorrentapi.definitions import APINames
 from ..model.properties import TorrentProperties
 from ..model.server import ShareLimitFeatures
 from ..model.url import normalize_url
-from .library import drop_session, environment_arguments, pin_credentials, post_raw
+from .direct_poll import DirectPoll, DirectPollRefusedError, DirectPollTimeoutError
+from .library import drop_session, environment_arguments, pin_credentials, post_raw, session_headers
 from .maindata import Maindata, merge_maindata, parse_maindata, with_share_limits
 from .private_flags import PrivateFlags, lists_private
 from .qbit_errors import (
@@ -112,6 +113,7 @@ class QbittorrentClient(QbitFiles, QbitLogin):
         With an `api_key` (qBittorrent 5.2+) the username and password are not used.
         """
         self.url = normalize_url(url)
+        environment = environment_arguments(self.url, verify=verify_ssl)
         api = qbittorrentapi.Client(
             host=self.url,
             username=username or None,
@@ -124,7 +126,7 @@ class QbittorrentClient(QbitFiles, QbitLogin):
             # verify=False would lose to REQUESTS_CA_BUNDLE if it did.
             REQUESTS_ARGS={
                 "timeout": timeout or DEFAULT_TIMEOUT,
-                **environment_arguments(self.url, verify=verify_ssl),
+                **environment,
             },
             SIMPLE_RESPONSES=True,
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
@@ -136,6 +138,13 @@ class QbittorrentClient(QbitFiles, QbitLogin):
         self._maindata: Maindata | None = None
         self._polls_since_full = 0
         self._private_flags = PrivateFlags()
+        # The incremental polls' own connection (see `direct_poll`); the library does the rest.
+        self._direct = DirectPoll(
+            self.url,
+            verify=environment["verify"],
+            timeout=timeout or DEFAULT_TIMEOUT,
+            proxied=bool(environment["proxies"]),
+        )
         self.full_syncs = 0
         self.incremental_syncs = 0
 
@@ -255,18 +264,40 @@ class QbittorrentClient(QbitFiles, QbitLogin):
     def _fetch_maindata(self, rid: int) -> dict[str, Any]:
         """Ask for the changes since `rid` (everything for 0) and decode them ourselves.
 
-        The raw body (through the library, so sessions are renewed as usual) lets a large
-        full reply be decoded without freezing the event loop; see `parse_maindata`.
+        An incremental poll goes over the client's own connection when it can (see
+        `direct_poll`); a full one, and any the direct path cannot make, through the library,
+        whose raw body (sessions renewed as usual) lets a large reply be decoded without
+        freezing the event loop; see `parse_maindata`.
         """
-        with self._translated():
-            body = post_raw(self._api, APINames.Sync, "maindata", {"rid": rid})
+        body = self._direct_body(rid) if rid else None
+        if body is None:
+            with self._translated():
+                body = post_raw(self._api, APINames.Sync, "maindata", {"rid": rid})
         try:
             return parse_maindata(body)
         except (ValueError, UnicodeDecodeError) as err:
             raise QbitNotQbittorrentError("unexpected sync reply") from err
 
+    def _direct_body(self, rid: int) -> bytearray | None:
+        """Poll over the direct connection; None means: ask through the library."""
+        headers = session_headers(self._api)
+        if headers is None:
+            return None
+        try:
+            return self._direct.fetch(rid, headers)
+        except DirectPollTimeoutError as err:
+            raise QbitConnectionError("timeout") from err
+        except DirectPollRefusedError:
+            # What the library does on a refused session: log in again, then ask (with a
+            # key it logs in never, and reports the refusal its own way).
+            if not self._uses_api_key:
+                with self._translated():
+                    self._api.auth_log_in()
+            return None
+
     def _forget(self) -> None:
         """Forget the model and versions; the next poll is a full resync."""
+        self._direct.close()
         self._maindata = None
         self._info = None
         self._private_flags.reset_listing()
@@ -274,4 +305,5 @@ class QbittorrentClient(QbitFiles, QbitLogin):
     @one_at_a_time
     def close(self) -> None:
         """Drop the HTTP session without a logout round trip (the server may be gone)."""
+        self._direct.close()
         drop_session(self._api)

@@ -13,9 +13,10 @@ from ..policy.files import FileStep, FileVerdict, with_bad_files
 from ..policy.imports import with_imports
 from ..policy.inputs import ArrView, InstanceView, QueueMemo, build_inputs
 from ..policy.model import HistoryEntry, Plan, PolicyInput
-from ..policy.seeding import SeedingMemo, SeedingPlan
+from ..policy.seeding import SeedingPlan
 from ..policy.seeding_goals import RiskCheck
-from ..policy.views import TorrentViews
+from ..policy.seeding_memo import SeedingMemo
+from ..policy.views import Changes, TorrentViews
 from .seeding import SeedingServer, ServerClocks, plan_servers
 
 # Tracker messages cost one request per torrent: ask only for likely candidates, and few.
@@ -77,6 +78,8 @@ class PlanMemory:
     views: TorrentViews = field(default_factory=TorrentViews)
     queues: QueueMemo = field(default_factory=QueueMemo)
     seeding: dict[str, SeedingMemo] = field(default_factory=dict)
+    # What the last `inputs` found changed on each server it followed, for `rules` (once).
+    changes: dict[str, Changes] = field(default_factory=dict)
 
     def plan(
         self,
@@ -100,7 +103,7 @@ class PlanMemory:
         clocks: Mapping[str, ServerClocks],
     ) -> list[PolicyInput]:
         """Bring the kept views and queue entries up to date: each judged Arr's input."""
-        return build_inputs(
+        inputs = build_inputs(
             now,
             instances=gathered.instances,
             judged=gathered.judged,
@@ -115,6 +118,13 @@ class PlanMemory:
             views=self.views,
             queue_memo=self.queues,
         )
+        self.changes = {
+            instance.entry_id: changes
+            for instance in gathered.instances
+            if instance.torrents is not None
+            and (changes := self.views.changes(instance.entry_id)) is not None
+        }
+        return inputs
 
     def rules(
         self,
@@ -125,11 +135,20 @@ class PlanMemory:
         verdicts: Mapping[TorrentKey, FileVerdict],
     ) -> Plans:
         """Run every rule: each Arr's stalled, import and file rules, each server's goals."""
-        queues = {arr.entry_id: arr.queue for arr in gathered.judged}
+        judged = {arr.entry_id: arr for arr in gathered.judged}
         files = with_bad_files(
-            [(data, with_imports(data, queues[data_arr(data)], evaluate(data))) for data in inputs],
+            [
+                (data, with_imports(data, arr.queue, evaluate(data), self.queues.downloads(arr)))
+                for data in inputs
+                for arr in [judged[data_arr(data)]]
+            ],
             verdicts,
         )
+        self.queues.end_run()
+        changes, self.changes = self.changes, {}
+        for server in gathered.servers:
+            memo = self.seeding.setdefault(server.entry_id, SeedingMemo())
+            memo.follow(changes.get(server.entry_id))
         return Plans(
             files.arrs,
             plan_servers(gathered.servers, now, gathered.listed, clocks, self.seeding),

@@ -36,6 +36,7 @@ from .model import (
     Rule,
     Skipped,
     TorrentInfo,
+    has_key,
     merge_by_key,
 )
 from .routing import route
@@ -57,6 +58,7 @@ ALLOWED_EXTENSIONS: Final[Mapping[ArrApp, tuple[str, ...]]] = {
 _SAMPLE_FOLDER: Final = frozenset({"sample", "samples", "trailer", "trailers"})
 _SAMPLE_NAME: Final = re.compile(r"(?:^|[.\-_ ])(?:sample|trailer)s?$", re.IGNORECASE)
 _NAMES_SHOWN: Final = 5
+_KIND: Final = itemgetter(6)  # an action's kind
 # An at-risk private torrent keeps seeding: what it gets instead of a removal.
 _KEPT_SEEDING: Final = {
     ActionKind.ARR_REMOVE: ActionKind.ARR_REMOVE_KEEP,
@@ -182,8 +184,8 @@ class _ArrPass:
         """
         self.data = data
         self.arr, (self.category, self.settings) = next(iter(data.arrs.items()))
-        self.acted = {(a.instance, a.hash) for a in plan.actions}
-        self.removed = sum(action.kind in REMOVALS for action in plan.actions)
+        self.acted = plan.actions  # in (instance, hash) order
+        self.removed = sum(map(REMOVALS.__contains__, map(_KIND, plan.actions)))
         self.copies = copies
         self.steps: list[FileStep] = []
         self.actions: list[Action] = []
@@ -205,7 +207,7 @@ class _ArrPass:
             if torrent.progress < 1 and not (torrent.at_risk and never_touch):
                 step = FileStep(*head[:3], self.arr, verdict.indices, verdict.names)
                 self.steps.append(step)
-        elif (torrent.instance, torrent.hash) not in self.acted:  # other rules came first
+        elif not has_key(self.acted, (torrent.instance, torrent.hash)):  # other rules first
             found = self.removal(torrent, verdict)
             if isinstance(found, Guard):
                 if found is not Guard.COPY_ELSEWHERE:

@@ -40,6 +40,7 @@ from .model import (
     Settings,
     Skipped,
     TorrentInfo,
+    has_key,
     merge_by_key,
 )
 from .routing import route
@@ -50,6 +51,7 @@ BLOCKED_STATES: Final = frozenset(
 PROBLEM_STATUSES: Final = frozenset({"warning", "error"})
 _REGEX: Final = re.compile(r"^/(.+)/$")
 _OLDEST_FIRST: Final = itemgetter(0, 1)  # since, then (instance, hash) of the torrent
+_KIND: Final = itemgetter(6)  # an action's kind
 
 
 def parse_patterns(text: str) -> tuple[str, ...]:
@@ -118,7 +120,7 @@ class _Imports:
         """Take the Arr's input and plan; `hashes` are the downloads to judge."""
         self.data = data
         self.arr, (_, self.settings) = next(iter(data.arrs.items()))
-        self.acted = {(a.instance, a.hash) for a in plan.actions}
+        self.acted = plan.actions  # in (instance, hash) order
         self.remembered = plan.history
         self.history: dict[TorrentKey, HistoryEntry] = {}
         self.candidates: list[_Candidate] = []
@@ -154,20 +156,20 @@ class _Imports:
         head = (torrent.instance, torrent.hash, torrent.name, torrent.category, self.arr)
         self.skipped.append(Skipped(*head, rule, guard))
 
-    def judge(self, torrent_hash: str, records: Sequence[QueueItem]) -> None:
+    def judge(self, download: Download) -> None:
         """Judge one download: every record of it, taken together."""
         settings = self.settings
-        unmonitored = settings.remove_unmonitored and all(r.monitored is False for r in records)
-        blocked = [r for r in records if is_blocked(r)] if settings.import_blocked_delay else []
+        unmonitored = settings.remove_unmonitored and download.unmonitored
+        blocked = list(download.blocked) if settings.import_blocked_delay else []
         if not (unmonitored or blocked):
             return
         rule = Rule.UNMONITORED if unmonitored else Rule.IMPORT_BLOCKED
-        found = self.owner(torrent_hash, rule)
+        found = self.owner(download.hash, rule)
         if found is None:
             return
         torrent, entry = found
         key = (torrent.instance, torrent.hash)
-        if key in self.acted or key in self.remembered:
+        if key in self.remembered or has_key(self.acted, key):
             return  # the engine's rules came first
         if settings.protect_tag and settings.protect_tag in torrent.tags:
             self.skip(torrent, rule, Guard.PROTECTED)
@@ -245,36 +247,66 @@ class _Imports:
         return actions
 
 
-def with_imports(data: PolicyInput, queue: Sequence[QueueItem], plan: Plan) -> Plan:
-    """Add the import and unmonitored rules' actions, skips and reports to one Arr's plan."""
+class Download(NamedTuple):
+    """A download of an Arr's queue the import or unmonitored rule can judge: its records."""
+
+    hash: str
+    unmonitored: bool  # every record's media is no longer monitored
+    blocked: tuple[QueueItem, ...]  # the records whose import is blocked, in queue order
+
+
+def queue_downloads(queue: Iterable[QueueItem]) -> tuple[Download, ...]:
+    """Return the downloads with a blocked record or no monitored one, in hash order.
+
+    Depends on the queue alone: kept while the Arr's queue stays the same (`QueueMemo`).
+    Only such a download can be judged: the rest of a long queue is passed over.
+    """
+    records: defaultdict[str, list[QueueItem]] = defaultdict(list)
+    for item in queue:
+        torrent_hash = item.torrent_hash
+        if torrent_hash:
+            records[torrent_hash].append(item)
+    flagged = {
+        item.torrent_hash
+        for item in queue
+        if item.torrent_hash and (item.monitored is False or is_blocked(item))
+    }
+    found = []
+    for torrent_hash in sorted(flagged):
+        items = records[torrent_hash]
+        unmonitored = all(item.monitored is False for item in items)
+        blocked = tuple(item for item in items if is_blocked(item))
+        if unmonitored or blocked:
+            found.append(Download(torrent_hash, unmonitored, blocked))
+    return tuple(found)
+
+
+def with_imports(
+    data: PolicyInput,
+    queue: Sequence[QueueItem],
+    plan: Plan,
+    downloads: Sequence[Download] | None = None,
+) -> Plan:
+    """Add the import and unmonitored rules' actions, skips and reports to one Arr's plan.
+
+    `downloads` are the queue's (`queue_downloads`), when kept from an earlier run.
+    """
     settings = next(iter(data.arrs.values()))[1]
     if not (settings.import_blocked_delay or settings.remove_unmonitored):
         return plan
-    # Only a download with a blocked or an unmonitored record can be judged: the rest of a
-    # long queue is passed over without grouping it.
     blocked_too = bool(settings.import_blocked_delay)
     unmonitored_too = settings.remove_unmonitored
-    judged = frozenset(
-        [
-            item.torrent_hash
-            for item in queue
-            if item.torrent_hash
-            and (
-                (blocked_too and item.tracked_state in BLOCKED_STATES and is_blocked(item))
-                or (unmonitored_too and item.monitored is False)
-            )
-        ]
-    )
+    judged = [
+        download
+        for download in (queue_downloads(queue) if downloads is None else downloads)
+        if (blocked_too and download.blocked) or (unmonitored_too and download.unmonitored)
+    ]
     if not judged:
         return plan
-    run = _Imports(data, plan, judged)
-    downloads: defaultdict[str, list[QueueItem]] = defaultdict(list)
-    for item in queue:
-        if item.torrent_hash in judged:
-            downloads[item.torrent_hash].append(item)
-    for torrent_hash in sorted(downloads):
-        run.judge(torrent_hash, downloads[torrent_hash])
-    removed = sum(action.kind in REMOVALS for action in plan.actions)
+    run = _Imports(data, plan, frozenset(download.hash for download in judged))
+    for download in judged:
+        run.judge(download)
+    removed = sum(map(REMOVALS.__contains__, map(_KIND, plan.actions)))
     added = run.actions(removed)
     if not (added or run.skipped or run.history or run.reports):
         return plan

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from ..model.arr import DownloadClient, QueueItem
 from ..model.torrent import Torrent, TorrentKey
+from .imports import Download, queue_downloads
 from .model import HistoryEntry, PolicyInput, QueueEntry, Settings, TorrentIndex
 from .seeding_goals import RiskCheck
 from .views import Shelf, ShelvedTorrents, TorrentViews
@@ -134,6 +135,8 @@ class QueueMemo:
         self._arrs: tuple[ArrView, ...] | None = None
         self._addresses: list[tuple[str, str]] = []
         self._entries: dict[str, tuple[QueueEntry, ...]] = {}
+        self._downloads: dict[str, tuple[Download, ...]] = {}  # by Arr, of `_arrs`' queues
+        self._run: dict[str, tuple[QueueItem, ...]] = {}  # this run's queues, equal to `_arrs`'
 
     def entries(
         self, arrs: Sequence[ArrView], instances: Sequence[InstanceView]
@@ -145,9 +148,27 @@ class QueueMemo:
         """
         addresses = [(instance.entry_id, instance.url) for instance in instances]
         if self._arrs is None or addresses != self._addresses or not _same(self._arrs, arrs):
-            self._arrs, self._addresses = tuple(arrs), addresses
+            self._arrs, self._addresses, self._downloads = tuple(arrs), addresses, {}
             self._entries = queue_entries(arrs, instances)
+        self._run = {arr.entry_id: arr.queue for arr in arrs}
         return self._entries
+
+    def downloads(self, arr: ArrView) -> tuple[Download, ...]:
+        """Return the downloads of an Arr's queue the import rules judge (`queue_downloads`).
+
+        Kept while the Arr's queue equals the one grouped; known equal for the queues
+        `entries` compared in this run (until `end_run`).
+        """
+        if self._run.get(arr.entry_id) is not arr.queue:
+            return queue_downloads(arr.queue)
+        found = self._downloads.get(arr.entry_id)
+        if found is None:
+            found = self._downloads[arr.entry_id] = queue_downloads(arr.queue)
+        return found
+
+    def end_run(self) -> None:
+        """Let go of this run's queues (the kept entries stay)."""
+        self._run = {}
 
 
 def _same(old: Sequence[ArrView], new: Sequence[ArrView]) -> bool:

@@ -9,7 +9,7 @@ torrents with two histories. Times are Unix seconds (qBittorrent's own unit).
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -254,6 +254,15 @@ class _Keyed(Protocol):
 
 
 _BY_KEY: Final = attrgetter("instance", "hash")
+
+
+def has_key(ordered: Sequence[_Keyed], key: tuple[str, str]) -> bool:
+    """Whether items in (instance, hash) order (a plan's actions) hold one for `key`.
+
+    A search, not a set of every item's key: a set would build thousands of tuples.
+    """
+    found = bisect_left(ordered, key, key=_BY_KEY)
+    return found < len(ordered) and _BY_KEY(ordered[found]) == key
 
 
 def merge_by_key[T: _Keyed](ordered: Sequence[T], added: Iterable[T]) -> tuple[T, ...]:

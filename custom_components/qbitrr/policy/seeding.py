@@ -28,6 +28,9 @@ from .seeding_goals import (
     private_minimum_met,
 )
 
+# Re-exported (handling/seeding.py imports it from here).
+from .seeding_memo import SeedingMemo as SeedingMemo  # noqa: PLC0414
+
 _STOPPED_STATES = states_of(StateGroup.PAUSED)
 _REMOVE_KINDS = {
     GoalAction.REMOVE: ActionKind.DELETE,
@@ -164,32 +167,6 @@ def needs_exact_time(data: SeedingInput) -> list[str]:
     return [torrent_hash for _, torrent_hash in sorted(wanted)[:MAX_EXACT_LOOKUPS]]
 
 
-class SeedingMemo:
-    """What one server's earlier plans settled for good, kept between runs.
-
-    A torrent no goal can act on (incomplete, protected, without a goal) or whose server
-    already holds the limits of its goal stays so until its record changes; a poll replaces
-    the record of a torrent that changed, so while the very same record is listed the torrent
-    is skipped without reading it. At 50,000 torrents, reading each record costs more than
-    judging the few that changed (they lie scattered in memory).
-    """
-
-    def __init__(self) -> None:
-        """Start knowing nothing."""
-        self._basis: tuple[SeedingConfig, ServerLimits] | None = None
-        self._settled: dict[str, Torrent] = {}
-
-    def settled(self, data: SeedingInput) -> dict[str, Torrent]:
-        """Return the settled records by hash, forgotten when the goals or the server changed."""
-        basis = (data.config, data.server)
-        if basis != self._basis:
-            self._basis, self._settled = basis, {}
-        elif len(self._settled) > len(data.torrents):
-            for torrent_hash in self._settled.keys() - data.torrents.keys():
-                del self._settled[torrent_hash]
-        return self._settled
-
-
 def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> SeedingPlan:
     """Evaluate one server's torrents against their goals.
 
@@ -205,10 +182,13 @@ def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> Seeding
     goals = data.config.any_goal
     judge = planner.judge
     inactive, stop_action = planner.inactive_limit, planner.stop_action
-    settled = memo.settled(data) if memo is not None else {}
-    known = settled.get
-    for torrent_hash, torrent in data.torrents.items():
-        if known(torrent_hash) is torrent:
+    records, settled, judged = (
+        memo.start(data) if memo is not None else (data.torrents.items(), {}, {})
+    )
+    known, note = settled.get, judged.__setitem__
+    for torrent_hash, torrent in records:
+        old = known(torrent_hash)
+        if old is torrent:
             continue
         # The cheap tests first: most incomplete torrents are no goal's business.
         complete = torrent.progress >= 1
@@ -221,12 +201,12 @@ def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> Seeding
         if profile.skip:
             settled[torrent_hash] = torrent
             continue
-        if torrent_hash in settled:
+        if old is not None:
             del settled[torrent_hash]  # its record changed: no longer settled
-        if profile.obsolete:
-            planner.obsolete(torrent_hash, torrent, profile.minimum)
-            continue
-        if not complete:
+        if profile.obsolete or not complete:
+            note(torrent_hash, torrent)
+            if profile.obsolete:
+                planner.obsolete(torrent_hash, torrent, profile.minimum)
             continue
         wanted = profile.private_limits if torrent.private else profile.limits
         if (
@@ -238,6 +218,7 @@ def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> Seeding
         ):
             settled[torrent_hash] = torrent  # the server holds the limits of its goal
             continue
+        note(torrent_hash, torrent)
         judge(torrent_hash, torrent, profile, wanted)
     return planner.plan()
 

@@ -117,13 +117,14 @@ class Shelf(Mapping[str, TorrentInfo]):
         views, unfinished, strike_tagged = self._views, self.unfinished, self.strike_tagged
         tags = torrent.tags
         struck = TAG_STRIKE in tags and TAG_STRIKE in tag_set(tags)
-        if not (struck or torrent.state not in FINISHED_STATES):
+        finished = torrent.state in FINISHED_STATES
+        if finished and not struck:
             views.pop(torrent_hash, None)  # looked up later, if ever
             unfinished.pop(torrent_hash, None)
             strike_tagged.pop(torrent_hash, None)
             return
         view = views[torrent_hash] = self._build(torrent_hash, torrent)
-        if torrent.state not in FINISHED_STATES:
+        if not finished:
             unfinished[torrent_hash] = view
         else:
             unfinished.pop(torrent_hash, None)
@@ -162,6 +163,22 @@ class Shelf(Mapping[str, TorrentInfo]):
         self.strike_tagged.pop(torrent_hash, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Which records of one server changed since the views last followed them.
+
+    Each follow has its own token, and names the one before (None when following from
+    scratch), so a reader that saw every follow can tell it missed none.
+    """
+
+    torrents: Mapping[str, Torrent]  # the records followed
+    since: object | None  # the token of the follow before; None: every record is new
+    token: object
+    changed: list[str]  # hashes whose record is new (or replaced) since
+    records: list[Torrent]  # their records, in the same order
+    gone: list[str]  # hashes no longer listed
+
+
 @dataclass(slots=True)
 class _ServerViews:
     """One server's shelves, by category, and the records they were filled from."""
@@ -172,6 +189,7 @@ class _ServerViews:
     records: dict[str, Torrent] = field(default_factory=dict)
     shelves: dict[str, Shelf] = field(default_factory=dict)
     laid_over: dict[str, str] = field(default_factory=dict)  # hash -> category, last run
+    changes: Changes | None = None  # the last follow's
 
     def restore(self) -> None:
         """Take back the views the last run laid over."""
@@ -183,24 +201,31 @@ class _ServerViews:
         """Shelve the records that changed; forget torrents that left."""
         records, shelves, categories = self.records, self.shelves, self.categories
         known = records.get
+        changed: list[str] = []
+        changed_records: list[Torrent] = []
+        note, note_record = changed.append, changed_records.append
         for torrent_hash, torrent in torrents.items():
             old = known(torrent_hash)
             if old is torrent:
                 continue
+            note(torrent_hash)
+            note_record(torrent)
             category = torrent.category
-            if old is not None and old.category != category and old.category in categories:
-                shelves[old.category].drop(torrent_hash)  # moved: else replaced in place
+            if old is not None and (was := old.category) != category and was in categories:
+                shelves[was].drop(torrent_hash)  # moved: else replaced in place
             records[torrent_hash] = torrent
             if category in categories:
                 shelf = shelves.get(category)
                 if shelf is None:
                     shelf = shelves[category] = Shelf(self.instance, self._risk())
                 shelf.put(torrent_hash, torrent)
-        if len(records) > len(torrents):
-            for torrent_hash in records.keys() - torrents.keys():
-                old = records.pop(torrent_hash)
-                if old.category in categories:
-                    shelves[old.category].drop(torrent_hash)
+        gone = list(records.keys() - torrents.keys()) if len(records) > len(torrents) else []
+        for torrent_hash in gone:
+            old = records.pop(torrent_hash)
+            if old.category in categories:
+                shelves[old.category].drop(torrent_hash)
+        since = self.changes.token if self.changes is not None else None
+        self.changes = Changes(torrents, since, object(), changed, changed_records, gone)
 
     def _risk(self) -> RiskCheck | None:
         """Return the risk check of torrents without a clock (the options' own)."""
@@ -281,6 +306,11 @@ class TorrentViews:
         views.follow(torrents)
         views.lay_over(messages, risk, risk.clocked if risk is not None else frozenset())
         return views.shelves
+
+    def changes(self, instance: str) -> Changes | None:
+        """Return what the last update of a server found changed (None before any)."""
+        views = self._servers.get(instance)
+        return views.changes if views is not None else None
 
     def keep_only(self, instances: frozenset[str]) -> None:
         """Forget servers no longer configured."""
