@@ -38,6 +38,7 @@ from .qbit_errors import (
 from .qbit_files import QbitFiles
 from .qbit_login import API_KEY_MIN_WEBAPI, QbitLogin, ServerInfo
 from .qbit_session import one_at_a_time
+from .qbit_trackers import QbitTrackers
 
 # The client and the errors it raises: what the rest of qbitrr imports from here.
 __all__ = [
@@ -79,19 +80,7 @@ class SyncResult:
     full_update: bool
 
 
-def _tracker_message(rows: object) -> str | None:
-    """Join the trackers' messages; DHT, PeX and LSD rows ("** [DHT] **") are left out."""
-    texts = [
-        str(row["msg"])
-        for row in (rows if isinstance(rows, list) else [])
-        if isinstance(row, dict)
-        and row.get("msg")
-        and not str(row.get("url", "")).startswith("** [")
-    ]
-    return "; ".join(texts) or None
-
-
-class QbittorrentClient(QbitFiles, QbitLogin):
+class QbittorrentClient(QbitFiles, QbitTrackers, QbitLogin):
     """One qBittorrent server: validation, incremental polling and the merged model.
 
     Every public call holds the client's lock, so one server sees one call at a time while
@@ -248,18 +237,6 @@ class QbittorrentClient(QbitFiles, QbitLogin):
                 return None
             raise
         return TorrentProperties.from_reply(reply if isinstance(reply, Mapping) else {})
-
-    # --- actions (blocking; each maps errors like polling does) -----------------------------
-
-    @one_at_a_time
-    def tracker_messages(self, hashes: list[str]) -> dict[str, str | None]:
-        """Return the trackers' messages per torrent, joined; DHT, PeX and LSD rows left out."""
-        messages: dict[str, str | None] = {}
-        with self._translated():
-            for torrent_hash in hashes:
-                rows = self._api.torrents_trackers(torrent_hash=torrent_hash)
-                messages[torrent_hash] = _tracker_message(rows)
-        return messages
 
     def _fetch_maindata(self, rid: int) -> dict[str, Any]:
         """Ask for the changes since `rid` (everything for 0) and decode them ourselves.

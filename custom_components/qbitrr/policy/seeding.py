@@ -29,7 +29,7 @@ from .seeding_goals import (
 )
 
 # Re-exported (handling/seeding.py imports it from here).
-from .seeding_memo import SeedingMemo as SeedingMemo  # noqa: PLC0414
+from .seeding_memo import NEVER, SeedingMemo as SeedingMemo  # noqa: PLC0414
 
 _STOPPED_STATES = states_of(StateGroup.PAUSED)
 _REMOVE_KINDS = {
@@ -186,6 +186,7 @@ def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> Seeding
         memo.start(data) if memo is not None else (data.torrents.items(), {}, {})
     )
     known, note = settled.get, judged.__setitem__
+    keep = memo.keep if memo is not None else _judged_anew
     for torrent_hash, torrent in records:
         old = known(torrent_hash)
         if old is torrent:
@@ -218,9 +219,12 @@ def plan_seeding(data: SeedingInput, memo: SeedingMemo | None = None) -> Seeding
         ):
             settled[torrent_hash] = torrent  # the server holds the limits of its goal
             continue
-        note(torrent_hash, torrent)
-        judge(torrent_hash, torrent, profile, wanted)
+        keep(torrent_hash, torrent, judge(torrent_hash, torrent, profile, wanted))
     return planner.plan()
+
+
+def _judged_anew(_torrent_hash: str, _torrent: Torrent, _wake: int | None) -> None:
+    """Without a memo, every record is judged each time."""
 
 
 # qBittorrent keeps a ratio limit to two decimals.
@@ -244,6 +248,24 @@ def _reason(met: _Met, torrent: Torrent, goal: SeedingGoal, clock: int | None, n
     return f"inactive {(now - since) // 3600} h of {goal.max_inactive_time // 3600} h"
 
 
+def _goal_met(
+    goal: SeedingGoal, torrent: Torrent, clock: int | None, now: int
+) -> tuple[_Met | None, int]:
+    """Which limit the goal met first, if any, and when the time alone could meet one."""
+    if goal.min_seeding_time and (clock is None or clock < goal.min_seeding_time):
+        return None, NEVER
+    if goal.max_ratio and torrent.ratio >= goal.max_ratio:
+        return _Met.RATIO, NEVER
+    if goal.max_seeding_time and clock is not None and clock >= goal.max_seeding_time:
+        return _Met.TIME, NEVER
+    if goal.max_inactive_time:
+        since = torrent.last_activity if torrent.last_activity > 0 else torrent.completion_on
+        if since > 0:
+            wake = since + goal.max_inactive_time
+            return (_Met.INACTIVE if now >= wake else None), wake
+    return None, NEVER
+
+
 class _Planner:
     """What one server's plan does: actions, and share limits by limits."""
 
@@ -256,40 +278,37 @@ class _Planner:
 
     def judge(
         self, torrent_hash: str, torrent: Torrent, profile: _Profile, wanted: ShareLimits | None
-    ) -> None:
-        """Act on a complete torrent that met its goal, else have the server hold its limits."""
+    ) -> int | None:
+        """Act on a complete torrent that met its goal, else have the server hold its limits.
+
+        Returns when the verdict may change while the record and its clock stay as they are
+        (`NEVER` when it cannot), or None when the torrent is to be judged again next run:
+        its plan did something, or depends on more than the record, its clock and the time.
+        """
         goal, seeded, now = profile.goal, self.data.seeded, self.data.now
         clock = seeded.get(torrent_hash) if profile.uses_clock else None
         ratio = torrent.ratio
-        met: _Met | None = None
-        if goal.min_seeding_time and (clock is None or clock < goal.min_seeding_time):
-            pass
-        elif goal.max_ratio and ratio >= goal.max_ratio:
-            met = _Met.RATIO
-        elif goal.max_seeding_time and clock is not None and clock >= goal.max_seeding_time:
-            met = _Met.TIME
-        elif goal.max_inactive_time:
-            since = torrent.last_activity if torrent.last_activity > 0 else torrent.completion_on
-            if since > 0 and now - since >= goal.max_inactive_time:
-                met = _Met.INACTIVE
-        private = torrent.private
-        if met is not None and private and clock is None:
-            clock = seeded.get(torrent_hash)  # the private minimum may count it
-        if (
-            met is not None
-            and (
-                private == 0
-                or ratio >= profile.minimum.ratio
-                or profile.minimum.seeding_time <= 0
-                or (clock is not None and clock >= profile.minimum.seeding_time)
-            )
-            and (goal.action is not GoalAction.STOP or torrent.state not in _STOPPED_STATES)
-        ):
-            self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
+        met, wake = _goal_met(goal, torrent, clock, now)
         if wanted is not None:
             # Also on a torrent stopped for its goal: resumed by hand, the server stops it
             # again (as the next run would), and the runs after skip it.
             self.limits.setdefault(wanted, []).append(torrent_hash)
+        if met is None:
+            return wake if wanted is None else None
+        private = torrent.private
+        if private and clock is None:
+            clock = seeded.get(torrent_hash)  # the private minimum may count it
+        if not (
+            private == 0
+            or ratio >= profile.minimum.ratio
+            or profile.minimum.seeding_time <= 0
+            or (clock is not None and clock >= profile.minimum.seeding_time)
+        ):
+            return NEVER if wanted is None else None  # kept for its tracker's minimum
+        if goal.action is GoalAction.STOP and torrent.state in _STOPPED_STATES:
+            return NEVER if wanted is None else None  # stopped for its goal already
+        self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
+        return None
 
     def plan(self) -> SeedingPlan:
         """Return the plan, in hash order."""

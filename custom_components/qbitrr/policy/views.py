@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import overload
 
 from ..model.torrent import Torrent, split_tags
-from .model import FINISHED_STATES, TAG_STRIKE, TorrentInfo
+from .model import FINISHED_STATES, TAG_OBSOLETE, TAG_STRIKE, TorrentInfo
 from .seeding_goals import RiskCheck, SeedingConfig
 
 _new = tuple.__new__
@@ -177,6 +177,10 @@ class Changes:
     changed: list[str]  # hashes whose record is new (or replaced) since
     records: list[Torrent]  # their records, in the same order
     gone: list[str]  # hashes no longer listed
+    # Of the changed, those a seeding goal can act on (complete, or tagged obsolete), with
+    # their records: told apart while the record is read anyway.
+    seedable: list[str] = field(default_factory=list)
+    seedable_records: list[Torrent] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -203,6 +207,8 @@ class _ServerViews:
         known = records.get
         changed: list[str] = []
         changed_records: list[Torrent] = []
+        seedable: list[str] = []
+        seedable_records: list[Torrent] = []
         note, note_record = changed.append, changed_records.append
         for torrent_hash, torrent in torrents.items():
             old = known(torrent_hash)
@@ -210,6 +216,9 @@ class _ServerViews:
                 continue
             note(torrent_hash)
             note_record(torrent)
+            if torrent.progress >= 1 or TAG_OBSOLETE in torrent.tags:
+                seedable.append(torrent_hash)
+                seedable_records.append(torrent)
             category = torrent.category
             if old is not None and (was := old.category) != category and was in categories:
                 shelves[was].drop(torrent_hash)  # moved: else replaced in place
@@ -225,7 +234,9 @@ class _ServerViews:
             if old.category in categories:
                 shelves[old.category].drop(torrent_hash)
         since = self.changes.token if self.changes is not None else None
-        self.changes = Changes(torrents, since, object(), changed, changed_records, gone)
+        self.changes = Changes(
+            torrents, since, object(), changed, changed_records, gone, seedable, seedable_records
+        )
 
     def _risk(self) -> RiskCheck | None:
         """Return the risk check of torrents without a clock (the options' own)."""
