@@ -188,3 +188,27 @@ def test_a_record_that_comes_back_is_judged_once() -> None:
         (NOW + 2 * HOUR, waiting, {}),
     ]
     assert _actions_per_run(SeedingConfig(default=goal), runs) == [0, 0, 1]
+
+
+def test_an_active_torrent_does_not_pile_up_wake_times() -> None:
+    """A record replaced at every run moves its wake time: the old ones are dropped."""
+    goal = SeedingGoal(max_inactive_time=7 * DAY, action=GoalAction.REMOVE)
+    config = SeedingConfig(default=goal)
+    views, memo = TorrentViews(), SeedingMemo()
+    for run in range(500):
+        now = NOW + run * 15 * 60
+        active = Torrent(
+            name="x",
+            category="radarr",
+            state="uploading",
+            progress=1.0,
+            private=0,
+            completion_on=NOW - DAY,
+            last_activity=now - 60,
+        )
+        torrents = {h: active._replace() for h in HASHES}
+        views.update("qbt", torrents, frozenset({"radarr"}), messages={}, risk=None)
+        memo.follow(views.changes("qbt"))
+        data = SeedingInput(now, "qbt", torrents, config, frozenset(), {}, V5)
+        assert plan_seeding(data, memo) == plan_seeding(data)
+    assert len(memo._wakes) <= 2 * len(HASHES) + 64  # what a long run keeps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from itertools import chain
 import sys
 from typing import TYPE_CHECKING, Final
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # A verdict that time alone never changes (only the record or its clock can).
 NEVER: Final = sys.maxsize
+# Outdated wake times tolerated beyond twice the waiting records before the heap is rebuilt.
+_SPARE_WAKES: Final = 64
 
 
 class SeedingMemo:
@@ -96,6 +98,11 @@ class SeedingMemo:
                 woken.append(torrent_hash)
         taken = {h: found[0] for h in woken if (found := waiting.pop(h, None)) is not None}
         self._clocked = {h for h in self._clocked if h in waiting}
+        if len(wakes) > 2 * len(waiting) + _SPARE_WAKES:
+            # Mostly wake times of records judged anew since (an active torrent moves its
+            # own at every run): kept, they would pile up until their time came.
+            self._wakes = [(w, h) for h, (_, _, w) in waiting.items() if w < NEVER]
+            heapify(self._wakes)
         return taken
 
     def follow(self, changes: Changes | None) -> None:
