@@ -287,28 +287,22 @@ class _Planner:
         """
         goal, seeded, now = profile.goal, self.data.seeded, self.data.now
         clock = seeded.get(torrent_hash) if profile.uses_clock else None
-        ratio = torrent.ratio
         met, wake = _goal_met(goal, torrent, clock, now)
         if wanted is not None:
             # Also on a torrent stopped for its goal: resumed by hand, the server stops it
             # again (as the next run would), and the runs after skip it.
             self.limits.setdefault(wanted, []).append(torrent_hash)
-        if met is None:
-            return wake if wanted is None else None
-        private = torrent.private
-        if private and clock is None:
-            clock = seeded.get(torrent_hash)  # the private minimum may count it
-        if not (
-            private == 0
-            or ratio >= profile.minimum.ratio
-            or profile.minimum.seeding_time <= 0
-            or (clock is not None and clock >= profile.minimum.seeding_time)
-        ):
-            return NEVER if wanted is None else None  # kept for its tracker's minimum
-        if goal.action is GoalAction.STOP and torrent.state in _STOPPED_STATES:
-            return NEVER if wanted is None else None  # stopped for its goal already
-        self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
-        return None
+        if met is not None:
+            if torrent.private and clock is None:
+                clock = seeded.get(torrent_hash)  # the private minimum may count it
+            if not private_minimum_met(torrent, profile.minimum, clock):
+                wake = NEVER  # kept for its tracker's minimum
+            elif goal.action is GoalAction.STOP and torrent.state in _STOPPED_STATES:
+                wake = NEVER  # stopped for its goal already
+            else:
+                self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
+                return None
+        return wake if wanted is None else None
 
     def plan(self) -> SeedingPlan:
         """Return the plan, in hash order."""

@@ -174,13 +174,11 @@ class Changes:
     torrents: Mapping[str, Torrent]  # the records followed
     since: object | None  # the token of the follow before; None: every record is new
     token: object
-    changed: list[str]  # hashes whose record is new (or replaced) since
-    records: list[Torrent]  # their records, in the same order
     gone: list[str]  # hashes no longer listed
-    # Of the changed, those a seeding goal can act on (complete, or tagged obsolete), with
-    # their records: told apart while the record is read anyway.
-    seedable: list[str] = field(default_factory=list)
-    seedable_records: list[Torrent] = field(default_factory=list)
+    # Of the hashes whose record is new (or replaced) since, those a seeding goal can act on
+    # (complete, or tagged obsolete), with their records: told apart while each is read.
+    seedable: list[str]
+    seedable_records: list[Torrent]
 
 
 @dataclass(slots=True)
@@ -205,17 +203,12 @@ class _ServerViews:
         """Shelve the records that changed; forget torrents that left."""
         records, shelves, categories = self.records, self.shelves, self.categories
         known = records.get
-        changed: list[str] = []
-        changed_records: list[Torrent] = []
         seedable: list[str] = []
         seedable_records: list[Torrent] = []
-        note, note_record = changed.append, changed_records.append
         for torrent_hash, torrent in torrents.items():
             old = known(torrent_hash)
             if old is torrent:
                 continue
-            note(torrent_hash)
-            note_record(torrent)
             if torrent.progress >= 1 or TAG_OBSOLETE in torrent.tags:
                 seedable.append(torrent_hash)
                 seedable_records.append(torrent)
@@ -234,9 +227,7 @@ class _ServerViews:
             if old.category in categories:
                 shelves[old.category].drop(torrent_hash)
         since = self.changes.token if self.changes is not None else None
-        self.changes = Changes(
-            torrents, since, object(), changed, changed_records, gone, seedable, seedable_records
-        )
+        self.changes = Changes(torrents, since, object(), gone, seedable, seedable_records)
 
     def _risk(self) -> RiskCheck | None:
         """Return the risk check of torrents without a clock (the options' own)."""
