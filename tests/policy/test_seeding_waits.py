@@ -10,9 +10,11 @@ plan made from scratch.
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
+import pytest
 
 from custom_components.qbitrr.model.server import ShareLimitFeatures
 from custom_components.qbitrr.model.torrent import Torrent
+from custom_components.qbitrr.policy import seeding
 from custom_components.qbitrr.policy.model import TAG_OBSOLETE
 from custom_components.qbitrr.policy.seeding import (
     SeedingInput,
@@ -80,10 +82,11 @@ _configs = st.builds(
 )
 
 
+type _Run = tuple[int, dict[str, Torrent], dict[str, int], SeedingConfig, frozenset[str] | None]
+
+
 @st.composite
-def _runs(
-    draw: st.DrawFn,
-) -> list[tuple[int, dict[str, Torrent], dict[str, int], SeedingConfig, frozenset[str]]]:
+def _runs(draw: st.DrawFn) -> list[_Run]:
     """A few runs, each later than the last: records, clocks, goals and listed hashes."""
     torrents = draw(st.dictionaries(st.sampled_from(HASHES), _records, min_size=1))
     config = draw(_configs)
@@ -92,7 +95,8 @@ def _runs(
     seen = {h: [record] for h, record in torrents.items()}  # a record may come back
     for _ in range(draw(st.integers(2, 6))):
         seeded = draw(st.dictionaries(st.sampled_from(HASHES), clocks, max_size=4))
-        listed = draw(st.frozensets(st.sampled_from(HASHES), max_size=3))
+        # Listed by an Arr: a few hashes, or unknown (an Arr's queue could not be read).
+        listed = draw(st.none() | st.frozensets(st.sampled_from(HASHES), max_size=3))
         runs.append((now, torrents, seeded, config, listed))
         now += draw(st.sampled_from([0, 15 * 60, HOUR, 3 * HOUR]))
         torrents = dict(torrents)
@@ -113,7 +117,7 @@ def _runs(
 @settings(max_examples=600, deadline=None)
 @given(runs=_runs(), server=st.sampled_from([V4, V5]), follow=st.lists(st.booleans(), max_size=6))
 def test_waiting_records_never_change_a_seeding_plan(
-    runs: list[tuple[int, dict[str, Torrent], dict[str, int], SeedingConfig, frozenset[str]]],
+    runs: list[_Run],
     server: ServerLimits,
     follow: list[bool],
 ) -> None:
@@ -128,15 +132,18 @@ def test_waiting_records_never_change_a_seeding_plan(
 
 
 def _actions_per_run(
-    config: SeedingConfig, runs: list[tuple[int, Torrent, dict[str, int]]]
+    config: SeedingConfig,
+    runs: list[tuple[int, Torrent, dict[str, int]]],
+    listed: list[frozenset[str]] | None = None,
 ) -> list[int]:
     """Plan one torrent's runs (time, record, clocks) in step with the views; each checked."""
     views, memo, counts = TorrentViews(), SeedingMemo(), []
-    for now, record, seeded in runs:
+    for index, (now, record, seeded) in enumerate(runs):
         torrents = {HASHES[0]: record}
         views.update("qbt", torrents, frozenset({"radarr"}), messages={}, risk=None)
         memo.follow(views.changes("qbt"))
-        data = SeedingInput(now, "qbt", torrents, config, frozenset(), seeded, V5)
+        arr_listed = listed[index] if listed is not None else frozenset()
+        data = SeedingInput(now, "qbt", torrents, config, arr_listed, seeded, V5)
         plan = plan_seeding(data, memo)
         assert plan == plan_seeding(data)
         counts.append(len(plan.actions))
@@ -212,3 +219,26 @@ def test_an_active_torrent_does_not_pile_up_wake_times() -> None:
         data = SeedingInput(now, "qbt", torrents, config, frozenset(), {}, V5)
         assert plan_seeding(data, memo) == plan_seeding(data)
     assert len(memo._wakes) <= 2 * len(HASHES) + 64  # what a long run keeps
+
+
+def test_a_met_removal_goal_waits_for_its_arr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped, its goal met, an Arr still lists it: judged again once the Arr lets it go."""
+    judged: list[str] = []
+    judge = seeding._Planner.judge
+
+    def counted(planner: seeding._Planner, torrent_hash: str, *args: object) -> int | None:
+        judged.append(torrent_hash)
+        return judge(planner, torrent_hash, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(seeding._Planner, "judge", counted)
+    goal = SeedingGoal(max_ratio=1.0, action=GoalAction.REMOVE)
+    record = Torrent(
+        name="x", category="radarr", state="stoppedUP", progress=1.0, ratio=2.0, private=0
+    )
+    runs: list[tuple[int, Torrent, dict[str, int]]] = [
+        (NOW + run * HOUR, record, {}) for run in range(4)
+    ]
+    listed = [frozenset({HASHES[0]})] * 3 + [frozenset()]
+    assert _actions_per_run(SeedingConfig(default=goal), runs, listed) == [0, 0, 0, 1]
+    # Each run also plans from scratch (the check): the memo's plans judged it twice only.
+    assert len(judged) == len(runs) + 2

@@ -132,9 +132,15 @@ class _Imports:
 
     def owner(self, torrent_hash: str, rule: Rule) -> tuple[TorrentInfo, QueueEntry] | None:
         """Find the copy this Arr's record is about, with its entry; list guarded copies."""
-        entries = tuple(e for e in self.data.queues.get(torrent_hash, ()) if e.arr == self.arr)
+        arr, queue = self.arr, self.data.queues.get(torrent_hash, ())
+        entries: tuple[QueueEntry, ...] = queue if len(queue) == 1 and queue[0].arr == arr else ()
+        if not entries and len(queue) > 1:
+            entries = tuple(entry for entry in queue if entry.arr == arr)
         copies = self.copies.get(torrent_hash, [])
         for torrent in copies:
+            for own in entries:
+                if own.instance == torrent.instance:
+                    return torrent, own  # the Arr's own copy (as `route` finds it first)
             routed = route(
                 torrent,
                 entries,

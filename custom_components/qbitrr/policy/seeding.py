@@ -29,7 +29,7 @@ from .seeding_goals import (
 )
 
 # Re-exported (handling/seeding.py imports it from here).
-from .seeding_memo import NEVER, SeedingMemo as SeedingMemo  # noqa: PLC0414
+from .seeding_memo import NEVER, UNLISTED, SeedingMemo as SeedingMemo  # noqa: PLC0414
 
 _STOPPED_STATES = states_of(StateGroup.PAUSED)
 _REMOVE_KINDS = {
@@ -282,8 +282,9 @@ class _Planner:
         """Act on a complete torrent that met its goal, else have the server hold its limits.
 
         Returns when the verdict may change while the record and its clock stay as they are
-        (`NEVER` when it cannot), or None when the torrent is to be judged again next run:
-        its plan did something, or depends on more than the record, its clock and the time.
+        (`NEVER` when it cannot, `UNLISTED` when the Arrs' listing can), or None when the
+        torrent is to be judged again next run: its plan did something, or depends on more
+        than the record, its clock, the time and the listing.
         """
         goal, seeded, now = profile.goal, self.data.seeded, self.data.now
         clock = seeded.get(torrent_hash) if profile.uses_clock else None
@@ -300,8 +301,8 @@ class _Planner:
             elif goal.action is GoalAction.STOP and torrent.state in _STOPPED_STATES:
                 wake = NEVER  # stopped for its goal already
             else:
-                self.met(torrent_hash, torrent, goal, _reason(met, torrent, goal, clock, now))
-                return None
+                waits = self.met(torrent_hash, torrent, goal, met, clock)
+                return waits if wanted is None else None
         return wake if wanted is None else None
 
     def plan(self) -> SeedingPlan:
@@ -323,16 +324,26 @@ class _Planner:
             )
         )  # fmt: skip
 
-    def met(self, torrent_hash: str, torrent: Torrent, goal: SeedingGoal, reason: str) -> None:
-        """Stop or remove a torrent that met its goal; an Arr that lists it keeps it."""
-        if goal.action is not GoalAction.STOP:
-            listed = self.data.arr_listed
-            if listed is not None and torrent_hash not in listed:
-                self.act(torrent_hash, torrent, _REMOVE_KINDS[goal.action], reason)
-                return
+    def met(
+        self, torrent_hash: str, torrent: Torrent, goal: SeedingGoal, met: _Met, clock: int | None
+    ) -> int | None:
+        """Stop or remove a torrent that met its goal; an Arr that lists it keeps it.
+
+        Returns `UNLISTED` when nothing is to be done while an Arr lists it (it is stopped),
+        else None: judged again next run.
+        """
+        removes, listed = goal.action is not GoalAction.STOP, self.data.arr_listed
+        if removes and listed is not None and torrent_hash not in listed:
+            reason = _reason(met, torrent, goal, clock, self.data.now)
+            self.act(torrent_hash, torrent, _REMOVE_KINDS[goal.action], reason)
+            return None
+        if torrent.state in _STOPPED_STATES:
+            return UNLISTED if removes and listed is not None else None
+        reason = _reason(met, torrent, goal, clock, self.data.now)
+        if removes:
             reason += "; an Arr still lists it" if listed else "; an Arr's queue is unknown"
-        if torrent.state not in _STOPPED_STATES:
-            self.act(torrent_hash, torrent, ActionKind.STOP, reason)
+        self.act(torrent_hash, torrent, ActionKind.STOP, reason)
+        return None
 
     def obsolete(self, torrent_hash: str, torrent: Torrent, minimum: PrivateMinimum) -> None:
         """Remove a torrent kept for its private tracker once its minimum is met."""

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 # A verdict that time alone never changes (only the record or its clock can).
 NEVER: Final = sys.maxsize
+# A verdict that changes when the Arrs no longer list the torrent, besides its record and
+# its clock: a met removal goal waits for the Arr.
+UNLISTED: Final = sys.maxsize - 1
 # Outdated wake times tolerated beyond twice the waiting records before the heap is rebuilt.
 _SPARE_WAKES: Final = 64
 
@@ -33,9 +36,10 @@ class SeedingMemo:
     Given the views' changes (`follow`), a plan in step with them reads neither: it judges
     the records changed since and those the last plan judged, and nothing else. A judged
     torrent whose plan did nothing and whose verdict depends on its record, its seeding
-    clock and the time only waits (`wait`) instead (`keep`): judged again when its record or
-    its clock changes, or when the time comes that could change its verdict. Most private
-    torrents seeding towards their tracker's minimum are so.
+    clock and the time only waits instead (`keep`): judged again when its record or its
+    clock changes, or when the time comes that could change its verdict. Most private
+    torrents seeding towards their tracker's minimum are so, and a stopped torrent that met
+    its removal goal waits, the same way, for its Arr to let it go.
     """
 
     def __init__(self) -> None:
@@ -50,6 +54,7 @@ class SeedingMemo:
         self._waiting: dict[str, tuple[Torrent, int | None, int]] = {}
         self._wakes: list[tuple[int, str]] = []  # a heap of (wake time, hash), below NEVER
         self._clocked: set[str] = set()  # waiting hashes judged with a clock
+        self._unlisted: set[str] = set()  # waiting hashes to judge once no Arr lists them
         self._seeded: Mapping[str, int] = {}
 
     def keep(self, torrent_hash: str, torrent: Torrent, wake: int | None) -> None:
@@ -64,11 +69,13 @@ class SeedingMemo:
         self._waiting[torrent_hash] = (torrent, clock, wake)
         if clock is not None:
             self._clocked.add(torrent_hash)
-        if wake < NEVER:
+        if wake < UNLISTED:
             heappush(self._wakes, (wake, torrent_hash))
+        elif wake == UNLISTED:
+            self._unlisted.add(torrent_hash)
 
     def _forget_waiting(self) -> None:
-        self._waiting, self._wakes, self._clocked = {}, [], set()
+        self._waiting, self._wakes, self._clocked, self._unlisted = {}, [], set(), set()
 
     def _wake(self, data: SeedingInput, changes: Changes, judged: dict[str, Torrent]) -> None:
         """Add the waiting records whose clock changed or whose time came to those judged.
@@ -84,12 +91,18 @@ class SeedingMemo:
                     judged.setdefault(torrent_hash, record)
 
     def _woken(self, data: SeedingInput) -> dict[str, Torrent]:
-        """Take the waiting records whose clock changed or whose time came, by hash."""
+        """Take the waiting records whose clock changed, whose time came or whose Arr let go."""
         waiting, seeded, wakes = self._waiting, data.seeded, self._wakes
         woken = []
         for torrent_hash in self._clocked | seeded.keys():
             found = waiting.get(torrent_hash)
             if found is not None and found[1] != seeded.get(torrent_hash):
+                woken.append(torrent_hash)
+        # While the Arrs' queues are unknown, a met removal goal does nothing either.
+        listed = data.arr_listed
+        for torrent_hash in () if listed is None else self._unlisted - listed:
+            found = waiting.get(torrent_hash)
+            if found is not None and found[2] == UNLISTED:
                 woken.append(torrent_hash)
         while wakes and wakes[0][0] <= data.now:
             _, torrent_hash = heappop(wakes)
@@ -98,10 +111,11 @@ class SeedingMemo:
                 woken.append(torrent_hash)
         taken = {h: found[0] for h in woken if (found := waiting.pop(h, None)) is not None}
         self._clocked = {h for h in self._clocked if h in waiting}
+        self._unlisted = {h for h in self._unlisted if h in waiting}
         if len(wakes) > 2 * len(waiting) + _SPARE_WAKES:
             # Mostly wake times of records judged anew since (an active torrent moves its
             # own at every run): kept, they would pile up until their time came.
-            self._wakes = [(w, h) for h, (_, _, w) in waiting.items() if w < NEVER]
+            self._wakes = [(w, h) for h, (_, _, w) in waiting.items() if w < UNLISTED]
             heapify(self._wakes)
         return taken
 
