@@ -59,6 +59,11 @@ def render(bench: Benchmark) -> str:
                 f" baseline {fmt_stats(stall['baseline'], fmt_time)}"
                 f" (refresh {fmt_time(stall['baseline_refresh_wall']['median'])})"
             ),
+            (
+                f"   each refresh starts after gc.collect(); the collector's longest pause in"
+                f" ours {fmt_stats(stall['ours_gc_longest_pause'], fmt_time)},"
+                f" full collections {stall['ours_full_collections']}"
+            ),
         ]
     if bench.handling_result is not None:
         lines += _handling(bench.handling_result)
