@@ -48,8 +48,10 @@ _QUOTE, _COLON, _COMMA, _CLOSE = b'"', ord(":"), ord(","), ord("}")
 _WIDENINGS = 256
 
 
-# Long loops here let other threads take the GIL every this many seconds of work.
+# Long loops here let other threads take the GIL every this many seconds of work,
 _BREAK_AFTER = 0.002
+# for this long: longer than a waiting thread takes to wake up and take it.
+_BREAK_FOR = 0.0002
 _BREAK_CHECK = 256  # items between looks at the clock
 
 
@@ -58,14 +60,17 @@ def _paced[T](items: Iterable[T]) -> Iterator[T]:
 
     A pure-Python loop gives the GIL up only when a waiting thread has waited out the switch
     interval (5 ms), and Home Assistant's event loop waits twice per wake-up (its timer, then
-    its task): ~10 ms stalls for as long as a full reply is merged. A zero sleep hands the GIL
-    over at once.
+    its task): ~10 ms stalls for as long as a full reply is merged. A zero sleep is not
+    enough: it lets the GIL go for microseconds, and the event loop's thread, woken by the
+    system meanwhile, mostly finds it taken again (at 10,000 torrents, stalls of 10-35 ms in
+    a few of 30 full refreshes). A 0.2 ms sleep outlasts its wake-up (at most 8 ms in 90),
+    for about 3 % more time in the refresh.
     """
     last = time.perf_counter()
     for count, item in enumerate(items, 1):
         yield item
         if not count % _BREAK_CHECK and time.perf_counter() - last > _BREAK_AFTER:
-            time.sleep(0)
+            time.sleep(_BREAK_FOR)
             last = time.perf_counter()
 
 
