@@ -62,7 +62,8 @@ def render(bench: Benchmark) -> str:
             (
                 f"   each refresh starts after gc.collect(); the collector's longest pause in"
                 f" ours {fmt_stats(stall['ours_gc_longest_pause'], fmt_time)},"
-                f" full collections {stall['ours_full_collections']}"
+                f" full collections {stall['ours_full_collections']}; measured again as the"
+                f" machine slowed them: {stall['ours_redone']}"
             ),
         ]
     if bench.handling_result is not None:

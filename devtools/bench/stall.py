@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final, Self
 
 from .clients import Ours, log_out, make_baseline
 from .common import Json, log, ratios, stats
+from .machine import Phase, sample
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 PROBE_SLEEP: Final = 0.005  # the event-loop lag probe's sleep
 FULL_GENERATION: Final = 2  # the oldest generation: a collection of the whole heap
+MAX_REDONE: Final = 3  # refreshes measured again because the machine slowed them, at most
 
 
 def measure_stall(bench: Benchmark, instance: Instance, size: int) -> Json:
@@ -28,6 +30,8 @@ def measure_stall(bench: Benchmark, instance: Instance, size: int) -> Json:
     threshold, after the survivors of the earlier ones (the baseline's among them), meets a
     full collection of the benchmark's whole heap. Its length is the heap's, not the refresh's;
     the collector's pauses inside each refresh are reported beside the stall all the same.
+    A refresh during which other processes or the hypervisor took a quarter of a core or
+    more is measured again (at most `MAX_REDONE` times; reported).
     """
     log(f"{instance.version} @ {size:,}: event-loop stall during a full refresh")
     floor = asyncio.run(loop_lag(None))[0]
@@ -37,13 +41,22 @@ def measure_stall(bench: Benchmark, instance: Instance, size: int) -> Json:
     full_collections: list[int] = []
     base: list[float] = []
     base_wall: list[float] = []
-    for _ in range(bench.s.reps):
+    redone = 0
+    while len(ours) < bench.s.reps:
         client = Ours(instance.server, None)
         try:
             gc.collect()
+            before = sample()
             stall, wall, pauses = asyncio.run(loop_lag(client.poll))
+            during = Phase.between("refresh", before, sample())
         finally:
             client.close()
+        if during.slowed and redone < MAX_REDONE:
+            # Other processes or the hypervisor took the cores for this very refresh (a
+            # burst the phase's average hides): measured again, and counted.
+            log(f"   refresh measured again: {during.describe()}")
+            redone += 1
+            continue
         ours.append(stall)
         ours_wall.append(wall)
         ours_gc.append(max((end - start for start, end, _ in pauses), default=0.0))
@@ -66,6 +79,7 @@ def measure_stall(bench: Benchmark, instance: Instance, size: int) -> Json:
         "ours_refresh_wall": stats(ours_wall),
         "ours_gc_longest_pause": stats(ours_gc),
         "ours_full_collections": full_collections,
+        "ours_redone": redone,
         "baseline_refresh_wall": stats(base_wall),
     }
 
