@@ -20,11 +20,30 @@ from .approvals import PendingRemoval, pending_from_json, pending_to_json
 
 STORE_VERSION: Final = 1
 STORE_KEY: Final = f"{DOMAIN}.torrent_history"
+_ABSENT: Final = "-"  # a value an entry does not have, in its stored text
 
 
-def _history_to_json(history: Mapping[TorrentKey, HistoryEntry]) -> dict[str, list[Any]]:
+def _entry_text(entry: HistoryEntry) -> str:
+    """One entry as one line of text: its values in order, space-separated, "-" for none.
+
+    Home Assistant's Store writes indented JSON, a list one value per line: about 240 bytes
+    an entry. After a tracker outage thousands of entries are written again at every run.
+    """
+    return " ".join(_ABSENT if value is None else str(value) for value in entry)
+
+
+def _entry_values(stored: object) -> list[Any]:
+    """Read a stored entry's values: its text, or the list written before entries were text."""
+    if isinstance(stored, str):
+        return [None if value == _ABSENT else value for value in stored.split(" ")]
+    if isinstance(stored, list):
+        return stored
+    raise TypeError(stored)
+
+
+def _history_to_json(history: Mapping[TorrentKey, HistoryEntry]) -> dict[str, str]:
     return {
-        f"{instance}|{torrent_hash}": list(entry)
+        f"{instance}|{torrent_hash}": _entry_text(entry)
         for (instance, torrent_hash), entry in history.items()
     }
 
@@ -34,10 +53,11 @@ def _history_from_json(raw: object) -> dict[TorrentKey, HistoryEntry]:
     history: dict[TorrentKey, HistoryEntry] = {}
     if not isinstance(raw, dict):
         return history
-    for key, values in raw.items():
+    for key, stored in raw.items():
         try:
             instance, torrent_hash = str(key).split("|", 1)
             # Entries stored before the unregistered grace period have seven values.
+            values = _entry_values(stored)
             first_seen, strikes, rule, rechecked, slow_since, action, action_at, *rest = values
             (unregistered_since,) = rest or [None]
             history[(instance, torrent_hash)] = HistoryEntry(
